@@ -143,7 +143,12 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             var host = rt.Host;
             File.Delete(_paths.HostSshdPid(host));
             rt.Sshd?.Dispose();
-            rt.Sshd = LabCommand.StartDetached(new[] { "ip", "netns", "exec", LabNames.HostNetns(host), "/usr/sbin/sshd", "-D", "-f", _paths.HostSshdConfig(host), "-E", _paths.HostSshdLog(host) });
+            // Own UTS namespace: `hostname` on the host answers its lab name. unshare and sh exec, so the pid stays sshd's.
+            rt.Sshd = LabCommand.StartDetached(new[]
+            {
+                "ip", "netns", "exec", LabNames.HostNetns(host), "unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec /usr/sbin/sshd -D -f \"$1\" -E \"$2\"",
+                host.Name, _paths.HostSshdConfig(host), _paths.HostSshdLog(host),
+            });
             await WaitForSshdAsync(_paths.HostSshdPid(host), rt.Sshd, host.Name, _paths.HostSshdLog(host), ct).ConfigureAwait(false);
         }
 
