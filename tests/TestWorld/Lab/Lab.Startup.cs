@@ -61,16 +61,16 @@ namespace SysVmPatch.TestWorld.NamespaceLab
 
             phase.Restart();
             PrepareRoot();
+            await SshMaterial.GenerateKeyAsync(_paths.OperatorKey, "svplab-operator", ct).ConfigureAwait(false);
+            string operatorKey = SshMaterial.PublicKeyOf(_paths.OperatorKey);
+            foreach (var vm in Topology.Vms) PrepareVm(vm, operatorKey);
+            foreach (var host in Topology.Hosts) PrepareHost(host, operatorKey);
             var filesTime = phase.Elapsed;
 
             phase.Restart();
-            await SshMaterial.GenerateKeyAsync(_paths.OperatorKey, "svplab-operator", ct).ConfigureAwait(false);
-            string operatorKey = SshMaterial.PublicKeyOf(_paths.OperatorKey);
             var keyJobs = new List<(string Path, string Comment)>();
             foreach (var host in Topology.Hosts) keyJobs.Add((_paths.HostKey(host), "host " + host.Name));
             foreach (var vm in Topology.Vms) keyJobs.Add((SshMaterial.VmHostKey(_paths, vm), "vm " + vm.Name));
-            foreach (var vm in Topology.Vms) PrepareVm(vm, operatorKey);
-            foreach (var host in Topology.Hosts) PrepareHost(host, operatorKey);
             await Parallel.ForEachAsync(keyJobs, new ParallelOptions { MaxDegreeOfParallelism = _options.StartupParallelism, CancellationToken = ct },
                 async (job, token) => await SshMaterial.GenerateKeyAsync(job.Path, job.Comment, token).ConfigureAwait(false)).ConfigureAwait(false);
             File.WriteAllText(_paths.KnownHosts, SshMaterial.KnownHosts(Topology, _paths));

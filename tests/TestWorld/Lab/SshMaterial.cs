@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -53,7 +52,5 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             sb.Append(CultureInfo.InvariantCulture, $"Host *\n  User root\n  IdentityFile {paths.OperatorKey}\n  IdentitiesOnly yes\n  UserKnownHostsFile {paths.KnownHosts}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  BatchMode yes\n  ConnectTimeout 10\n  LogLevel ERROR\n");
             return sb.ToString();
         }
-
-        public static IEnumerable<string> Lines(string text) => text.Split('\n', System.StringSplitOptions.RemoveEmptyEntries);
     }
 }
