@@ -25,7 +25,7 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             foreach (var h in topology.Hosts) LabNames.CheckSafe(h.Name);
             foreach (var v in topology.Vms) LabNames.CheckSafe(v.Name);
 
-            var labLock = LabLock.Acquire(LabNames.LockFile);
+            var labLock = await LabLock.AcquireAsync(LabNames.LockFile, options.LockWaitTimeout, options.Log, ct).ConfigureAwait(false);
             var lab = new Lab(topology, options, labLock);
             try
             {

@@ -33,6 +33,22 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             }
         }
 
+        /// <summary>Waits up to <paramref name="wait"/> for a running lab to finish, then acquires or throws.</summary>
+        public static async System.Threading.Tasks.Task<LabLock> AcquireAsync(string path, TimeSpan wait, Action<string>? log, System.Threading.CancellationToken ct)
+        {
+            var deadline = DateTime.UtcNow + wait;
+            bool told = false;
+            while (true)
+            {
+                try { return Acquire(path); }
+                catch (InvalidOperationException e) when (DateTime.UtcNow < deadline)
+                {
+                    if (!told) { log?.Invoke(e.Message + " Waiting up to " + wait.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " s."); told = true; }
+                    await System.Threading.Tasks.Task.Delay(250, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
         public void Dispose()
         {
             _stream?.Dispose();

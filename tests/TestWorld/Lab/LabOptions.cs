@@ -26,6 +26,12 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         /// </summary>
         public string DropFaultLinkRate { get; init; } = "16mbit";
 
+        /// <summary>
+        /// How long <see cref="Lab.StartAsync"/> waits while another lab (another test run on this machine) holds the
+        /// machine-wide lock; zero: fail at once.
+        /// </summary>
+        public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
         /// <summary>Progress lines (phases and timings); null: silent.</summary>
         public Action<string>? Log { get; init; }
     }

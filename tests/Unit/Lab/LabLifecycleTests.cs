@@ -109,7 +109,8 @@ namespace SysVmPatch.Tests.NamespaceLab
         public async Task Only_one_lab_runs_at_a_time()
         {
             await using var lab = await Lab.StartAsync(SmallLabs.EveryKind());
-            await Assert.ThrowsAsync<InvalidOperationException>(() => Lab.StartAsync(SmallLabs.EveryKind()));
+            var waitBriefly = new LabOptions { LockWaitTimeout = TimeSpan.FromSeconds(1) };
+            await Assert.ThrowsAsync<InvalidOperationException>(() => Lab.StartAsync(SmallLabs.EveryKind(), waitBriefly));
             Assert.Throws<InvalidOperationException>(() => Lab.CleanStale());
             // The refused attempts did not disturb the running lab.
             Assert.Equal(0, (await OpenSsh.ViaHostAsync(lab, lab.Topology.Vm("s-1-VM"), "true")).ExitCode);
