@@ -49,8 +49,9 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         }
 
         /// <summary>
-        /// Processes living in a lab network namespace (every sshd, VM init, nsenter'd shell) plus anything whose
-        /// command line names the lab root (a namespace whose name is already gone); never this process or its parents.
+        /// Processes living in a lab network namespace (every sshd, VM init, nsenter'd shell) plus the lab's own
+        /// launchers recognised by their arguments (for a namespace whose name is already gone); never this
+        /// process or its parents, and never a mere client that happens to name a lab path.
         /// </summary>
         public static List<int> LabProcesses(string rootDirectory)
         {
@@ -62,10 +63,26 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             {
                 if (spare.Contains(pid) || !ProcTable.IsAlive(pid)) continue;
                 var ino = ProcTable.NetNamespaceInode(pid);
-                if ((ino != null && inodes.Contains(ino.Value)) || ProcTable.CommandLine(pid).Contains(marker, StringComparison.Ordinal))
+                if ((ino != null && inodes.Contains(ino.Value)) || IsLabLauncher(ProcTable.Arguments(pid), marker))
                     result.Add(pid);
             }
             return result;
+        }
+
+        // A VM's launcher (`unshare … /bin/bash <root>/bin/vm-init.sh …`), its init (`/bin/bash <root>/bin/vm-init.sh …`)
+        // or a host's sshd (`/usr/sbin/sshd -D -f <root>/hosts/…`).
+        private static bool IsLabLauncher(string[] argv, string marker)
+        {
+            if (argv.Length == 0) return false;
+            // A running sshd rewrites its title into one string: "sshd: /usr/sbin/sshd -D -f <config> [listener] …".
+            if (argv[0].StartsWith("sshd: ", StringComparison.Ordinal)) return argv[0].Contains(marker + "hosts/", StringComparison.Ordinal);
+            if (argv.Length < 2) return false;
+            string program = Path.GetFileName(argv[0]);
+            string init = marker + "bin/vm-init.sh";
+            if (program == "unshare") return Array.IndexOf(argv, init) > 0;
+            if (program == "bash") return argv[1] == init;
+            if (program == "sshd") return argv.Any(a => a.StartsWith(marker + "hosts/", StringComparison.Ordinal));
+            return false;
         }
 
         private static int KillLabProcesses(string rootDirectory)

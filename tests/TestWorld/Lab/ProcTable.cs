@@ -59,6 +59,13 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             catch (UnauthorizedAccessException) { return ""; }
         }
 
+        public static string[] Arguments(int pid)
+        {
+            try { return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries); }
+            catch (IOException) { return Array.Empty<string>(); }
+            catch (UnauthorizedAccessException) { return Array.Empty<string>(); }
+        }
+
         /// <summary>The inode of the process's network namespace ("net:[4026532]" -> 4026532), or null when gone.</summary>
         public static long? NetNamespaceInode(int pid)
         {

@@ -57,6 +57,9 @@ namespace SysVmPatch.TestWorld.NamespaceLab
 
             Text(upper, "usr/bin/systemctl", ShimScripts.Systemctl, "755");
             Text(upper, "usr/sbin/service", ShimScripts.Service, "755");
+            // Where /bin is not merged into /usr, the host's /bin/systemctl would otherwise win for absolute calls.
+            if (new DirectoryInfo("/bin").LinkTarget == null) Text(upper, "bin/systemctl", ShimScripts.Systemctl, "755");
+            if (new DirectoryInfo("/sbin").LinkTarget == null) Text(upper, "sbin/service", ShimScripts.Service, "755");
             Text(upper, "etc/ssh/sshd_config", SshdConfigs.ForVm);
         }
 
