@@ -217,7 +217,9 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         public Dictionary<string, string> Extra { get; set; } = new();
     }
 
+    /// <summary>A host as state.json lists it.</summary>
     public sealed record LabStateHost(string Name, string Address);
 
+    /// <summary>A VM as state.json lists it.</summary>
     public sealed record LabStateVm(string Name, string Type, string Host, string LinkLocalIp);
 }

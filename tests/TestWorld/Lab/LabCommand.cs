@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace SysVmPatch.TestWorld.NamespaceLab
 {
     /// <summary>The outcome of one external command the lab ran.</summary>
-    public sealed record CommandResult(int ExitCode, string StandardOutput, string StandardError)
+    internal sealed record CommandResult(int ExitCode, string StandardOutput, string StandardError)
     {
         public bool Succeeded => ExitCode == 0;
         /// <summary>Both streams, for messages and for tests that only care what was printed.</summary>

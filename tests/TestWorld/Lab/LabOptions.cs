@@ -24,7 +24,7 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         /// The rate a VM's link is shaped to while a drop-after-bytes fault is set: slow enough that the drop lands
         /// in the middle of a transfer instead of after a local-speed copy has already finished.
         /// </summary>
-        public string DropFaultLinkRate { get; init; } = "16mbit";
+        public string DropFaultLinkRate { get; init; } = "8mbit";
 
         /// <summary>
         /// How long <see cref="Lab.StartAsync"/> waits while another lab (another test run on this machine) holds the

@@ -77,7 +77,8 @@ namespace SysVmPatch.Tests.NamespaceLab
         [LabFact]
         public async Task A_drop_after_bytes_fault_breaks_a_transfer_midway_until_cleared()
         {
-            await using var lab = await Lab.StartAsync(SmallLabs.EveryKind());
+            // A slow link leaves the watcher seconds of slack even on a loaded machine.
+            await using var lab = await Lab.StartAsync(SmallLabs.EveryKind(), new LabOptions { DropFaultLinkRate = "4mbit" });
             var vm = lab.Topology.Vm("s-1-VM");
             string local = Path.Combine(lab.RootDirectory, "agent.zip");
             var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);

@@ -80,7 +80,8 @@ namespace SysVmPatch.Tests.NamespaceLab
         {
             await using var lab = await Lab.StartAsync(SmallLabs.EveryKind());
             var vm = lab.Topology.Vm("v-2-VM");
-            Assert.Equal(0, (await OpenSsh.ViaHostAsync(lab, vm, "echo kept > /var/cache/cloud/marker; sleep 300 >/dev/null 2>&1 &")).ExitCode);
+            Assert.Equal(0, (await OpenSsh.ViaHostAsync(lab, vm, "echo kept > /var/cache/cloud/marker; systemctl stop cloud; sleep 300 >/dev/null 2>&1 &")).ExitCode);
+            Assert.Equal("inactive", lab.ServiceState(vm.Name, "cloud"));
 
             await lab.StopVmAsync(vm.Name);
             Assert.False(lab.IsVmRunning(vm.Name));
@@ -94,8 +95,9 @@ namespace SysVmPatch.Tests.NamespaceLab
             var after = await OpenSsh.ViaHostAsync(lab, vm, "cat /var/cache/cloud/marker; pgrep -c sleep || true");
             Assert.True(after.ExitCode == 0, after.Output);
             Assert.StartsWith("kept", after.Output);
-            // The old boot's processes died with it.
+            // The old boot's processes died with it, and the boot started the enabled services again.
             Assert.Contains("0", after.Output.Split('\n')[1]);
+            Assert.Equal("active", lab.ServiceState(vm.Name, "cloud"));
 
             await lab.RebootVmAsync(vm.Name);
             Assert.Equal(0, (await OpenSsh.ViaHostAsync(lab, vm, "true")).ExitCode);
