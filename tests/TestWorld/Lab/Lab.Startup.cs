@@ -27,10 +27,11 @@ namespace SysVmPatch.TestWorld.NamespaceLab
 
             var labLock = await LabLock.AcquireAsync(LabNames.LockFile, options.LockWaitTimeout, options.Log, ct).ConfigureAwait(false);
             var lab = new Lab(topology, options, labLock);
+            // Registered before building, so a SIGTERM in the middle of a 200-VM start also leaves nothing behind.
+            if (options.HandleTerminationSignals) LabTermination.Register(lab);
             try
             {
                 await lab.BuildAsync(ct).ConfigureAwait(false);
-                if (options.HandleTerminationSignals) LabTermination.Register(lab);
                 return lab;
             }
             catch
