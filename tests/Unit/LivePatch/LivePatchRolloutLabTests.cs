@@ -107,6 +107,18 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.All(results.Where(x => x.VmName != router.Name), x => Assert.Equal(LivePatchStatus.Patched, x.Status));
         }
 
+        [LabFact]
+        public async Task Without_connection_sharing_a_patch_still_needs_only_a_handful_of_connections_per_vm()
+        {
+            await using var lab = await Lab.StartAsync(SmallLab());
+            using var bundle = new TestBundle();
+            var service = new LivePatchService();
+            var results = await RunAsync(service, Vms(lab), Options(lab, bundle) with { ShareConnections = false }, _output);
+            Assert.All(results, r => Assert.Equal(LivePatchStatus.Patched, r.Status));
+            // preflight, upload, start-and-wait: three SSH connections per VM, as on Windows OpenSSH.
+            Assert.Equal(3 * results.Count, service.LastRunConnections);
+        }
+
         internal static LabSpec SmallLab(int? routerDiskMiB = null) => new(new[]
         {
             new ZoneSpec("zone1", new[]
