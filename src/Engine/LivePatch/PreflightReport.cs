@@ -22,6 +22,8 @@ namespace SysVmPatch.Engine.LivePatch
         public string? LastRun { get; init; }
         public IReadOnlyDictionary<string, string>? LastOutcome { get; init; }
         public string? LastJournal { get; init; }
+        /// <summary>A run with a complete backup and no outcome: its agent died mid-patch (meaningful when no lock is alive).</summary>
+        public string? InterruptedRun { get; init; }
 
         public static PreflightReport Parse(string stdout)
         {
@@ -53,6 +55,7 @@ namespace SysVmPatch.Engine.LivePatch
                 LastRun = Get("last_run"),
                 LastOutcome = last,
                 LastJournal = Get("last_journal"),
+                InterruptedRun = Get("interrupted_run"),
             };
         }
 

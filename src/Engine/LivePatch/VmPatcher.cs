@@ -112,7 +112,15 @@ namespace SysVmPatch.Engine.LivePatch
             if (LivePatchSupport.RefusalFor(pre.Release) is string refusal)
                 return End(LivePatchStatus.Skipped, "Recreate", refusal);
             if (LivePatchSupport.WarningFor(pre.Release) is string caution) rec.Warnings.Add(caution);
-            if (!_options.Force && string.Equals(pre.Signature, bundle.Signature, StringComparison.OrdinalIgnoreCase))
+            // An interrupted run may have written the new signature without restarting or validating anything:
+            // the signature proves nothing then, and the agent restores that run's backup before patching.
+            bool interrupted = pre.InterruptedRun != null;
+            if (interrupted)
+            {
+                rec.Warnings.Add($"run {pre.InterruptedRun} was interrupted mid-patch on this VM; its backup is restored before patching");
+                Step($"preflight: run {pre.InterruptedRun} was interrupted; the agent restores its backup first");
+            }
+            if (!_options.Force && !interrupted && string.Equals(pre.Signature, bundle.Signature, StringComparison.OrdinalIgnoreCase))
             {
                 Step("preflight: already at " + bundle.Signature);
                 return End(LivePatchStatus.AlreadyCurrent, null, null);
@@ -215,9 +223,10 @@ namespace SysVmPatch.Engine.LivePatch
                         case 10: return End(LivePatchStatus.Failed, "Verify", "staged payload failed its checksum on the VM (" + first.Substring(Math.Min(first.Length, 14)).Trim() + "); not used, nothing changed");
                         case 11: return End(LivePatchStatus.Failed, "Lock", "another live patch holds this VM's lock (" + first.Substring(Math.Min(first.Length, 6)).Trim() + "); refused, nothing changed");
                         case 12:
-                            return attempt == 0
+                            bool started = attempt > 0 || r.Stdout.Split('\n').Any(l => l.Trim() == "STARTED");
+                            return !started
                                 ? End(LivePatchStatus.Failed, "Start", "the agent did not start; nothing changed")
-                                : End(LivePatchStatus.Failed, "Agent", "the agent ended without an outcome (VM rebooted or agent killed); the next run reports what it left");
+                                : End(LivePatchStatus.Failed, "Agent", "the agent ended without an outcome (VM rebooted or agent killed); the VM may be between versions until the next run restores its backup");
                         default: return End(LivePatchStatus.Failed, "Start", $"start failed with exit code {r.ExitCode}: {Tail(r.Stderr + r.Stdout)}");
                     }
                 }

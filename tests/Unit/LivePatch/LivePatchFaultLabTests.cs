@@ -169,6 +169,43 @@ namespace SysVmPatch.Tests.LivePatch
         }
 
         [LabFact]
+        public async Task An_agent_killed_mid_patch_is_recovered_by_the_next_run_from_its_backup()
+        {
+            await using var lab = await Lab.StartAsync(LivePatchRolloutLabTests.SmallLab());
+            using var bundle = new TestBundle();
+            lab.SetServiceFault("r-3-VM", "haproxy", "slow:3");
+            var vm = Vms(lab).Where(v => v.Name == "r-3-VM").ToList();
+            string oldSignature = Signature(lab, "r-3-VM");
+            string runA = "runa" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            string journal = lab.VmPath("r-3-VM", $"/var/cache/cloud/sysvmpatch/runs/{runA}/journal");
+
+            var first = RunAsync(new LivePatchService(), vm, Options(lab, bundle) with { RunId = runA }, _output);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline && !(File.Exists(journal) && File.ReadAllText(journal).Contains(" restart haproxy"))) await Task.Delay(50);
+            // Applied, signature written, restart under way: the worst moment for the agent to die.
+            Assert.Equal(bundle.Bundle.Signature, Signature(lab, "r-3-VM"));
+            // The agent leads its own process group (setsid): kill the group, as a reboot would end all of it.
+            var kill = await lab.ExecInVmAsync("r-3-VM", "kill -9 -- -$(sed -n 's/^pid=//p' /var/cache/cloud/sysvmpatch/lock/owner)");
+            Assert.True(kill.ExitCode == 0, kill.Output);
+
+            var a = Assert.Single(await first);
+            Assert.Equal(LivePatchStatus.Failed, a.Status);
+            Assert.Equal("Agent", a.FailedStep);
+
+            lab.SetServiceFault("r-3-VM", "haproxy", null);
+            await Task.Delay(3500); // let the stand-in's slow restart the dead agent began finish
+            var b = Assert.Single(await RunAsync(new LivePatchService(), vm, Options(lab, bundle), _output));
+            Assert.Equal(LivePatchStatus.Patched, b.Status);
+            Assert.Contains(b.Warnings, w => w.Contains(runA) && w.Contains("interrupted"));
+            Assert.Equal(oldSignature, b.FromSignature); // restored first, then patched
+            Assert.Contains("status=RolledBack", File.ReadAllText(lab.VmPath("r-3-VM", $"/var/cache/cloud/sysvmpatch/runs/{runA}/outcome")));
+            Assert.Equal(bundle.Bundle.Signature, Signature(lab, "r-3-VM"));
+            AssertServicesActive(lab, lab.Topology.Vm("r-3-VM"));
+            Assert.False(HasStageOrBackup(lab, "r-3-VM"));
+            Assert.False(LockHeld(lab, "r-3-VM"));
+        }
+
+        [LabFact]
         public async Task WhatIf_planning_makes_no_remote_call_and_changes_no_file()
         {
             await using var lab = await Lab.StartAsync(LivePatchRolloutLabTests.SmallLab());

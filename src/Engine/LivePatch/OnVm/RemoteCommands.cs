@@ -41,6 +41,7 @@ if [ -d $B/lock ]; then
   p=$(sed -n 's/^pid=//p' $B/lock/owner 2>/dev/null)
   if [ -n ""$p"" ] && kill -0 ""$p"" 2>/dev/null; then echo lock_alive=1; else echo lock_alive=0; fi
 fi
+for d in $B/runs/*/; do [ -f ""$d/backup/complete"" ] && [ ! -f ""$d/outcome"" ] && echo ""interrupted_run=$(basename ""$d"")""; done
 last=$(cat $B/last 2>/dev/null)
 if [ -n ""$last"" ]; then
   echo ""last_run=$last""

@@ -160,6 +160,7 @@ validate() {
 }
 
 journal agent "pid $$"
+recover_interrupted_runs
 pick_services
 journal services "${RESTART_SVCS:-none}"
 step backup backup

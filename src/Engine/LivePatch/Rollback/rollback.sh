@@ -38,3 +38,34 @@ rollback_and_finish() {
   rm -rf "$STAGE" "$BACKUP"
   finish RolledBack "$failed_step" "$failed_error"
 }
+
+# An earlier run whose agent died mid-patch (VM rebooted, agent killed) left a complete backup and no outcome:
+# the VM may be between versions. Put it back on that backup first, and record the earlier run's outcome.
+recover_interrupted_runs() {
+  local dir other
+  for dir in "$BASE"/runs/*/; do
+    other=$(basename "$dir")
+    [ "$other" = "$RUN" ] && continue
+    [ -f "$dir/backup/complete" ] && [ ! -f "$dir/outcome" ] || continue
+    journal recover "run $other was interrupted; restoring its backup"
+    local saved_backup="$BACKUP" saved_from="$FROM_SIG" saved_svcs="$RESTART_SVCS" err status=RolledBack
+    BACKUP="$dir/backup"
+    FROM_SIG=$(tr -d ' \n' < "$BACKUP/signature" 2>/dev/null || true)
+    RESTART_SVCS=$(sed -n 's/^[0-9]* services //p' "$dir/journal" 2>/dev/null | head -n 1)
+    [ "$RESTART_SVCS" = none ] && RESTART_SVCS=""
+    if ! err=$( { rollback_restore && restart_services && rollback_validate; } 2>&1 ); then status=RollbackFailed; fi
+    {
+      echo "run=$other"; echo "status=$status"; echo "step=interrupted"
+      echo "error=the agent of run $other died mid-patch; recovered by run $RUN: ${err:-old state restored and validated}" | tr '\n' ' '; echo
+      echo "from_sig=$FROM_SIG"; echo "to_sig=$(tr -d ' \n' < "$SIGFILE" 2>/dev/null)"; echo "services=$RESTART_SVCS"; echo "ended=$(date +%s)"
+    } > "$dir/outcome"
+    if [ "$status" != RolledBack ]; then
+      journal recover "failed: $err"
+      BACKUP="$saved_backup"
+      finish RollbackFailed recover "could not restore the backup of interrupted run $other: $err (backup kept in $dir/backup)"
+    fi
+    rm -rf "$dir/backup" "$dir/stage"
+    journal recover ok
+    BACKUP="$saved_backup"; FROM_SIG=$(tr -d ' \n' < "$SIGFILE" 2>/dev/null || true); RESTART_SVCS="$saved_svcs"
+  done
+}
