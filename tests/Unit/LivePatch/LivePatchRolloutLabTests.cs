@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using SysVmPatch.Engine.CloudStack;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -117,6 +119,33 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.All(results, r => Assert.Equal(LivePatchStatus.Patched, r.Status));
             // preflight, upload, start-and-wait: three SSH connections per VM, as on Windows OpenSSH.
             Assert.Equal(3 * results.Count, service.LastRunConnections);
+        }
+
+        [LabFact]
+        public async Task Router_rules_are_reapplied_once_per_network_after_its_routers_are_patched()
+        {
+            await using var lab = await Lab.StartAsync(LabSpec.Generate(1, 2, 3));
+            using var bundle = new TestBundle();
+            var api = new RecordingCloudStackApi();
+            var vms = Vms(lab);
+            var options = Options(lab, bundle, batchSize: 2) with { ReapplyRouterRules = true, Apis = new Dictionary<string, ICloudStackApi> { ["lab"] = api } };
+
+            var results = await RunAsync(new LivePatchService(), vms, options, _output);
+
+            Assert.All(results, r => Assert.Equal(LivePatchStatus.Patched, r.Status));
+            var networks = vms.Where(v => v.Type == SystemVmType.Router).Select(v => v.NetworkId).Distinct().ToList();
+            Assert.Equal(networks.Count, api.Jobs.Count);
+            Assert.Equal(networks.OrderBy(n => n), api.Jobs.Select(j => j.Parameters["id"]).OrderBy(n => n));
+            Assert.All(api.Jobs, j =>
+            {
+                Assert.Equal("restartNetwork", j.Command);
+                Assert.Equal("true", j.Parameters["livepatch"]);
+                Assert.Equal("false", j.Parameters["cleanup"]);
+            });
+            // The pair's network is restarted only after both of its routers are patched.
+            var primary = results.Single(r => r.VmName == vms.Single(v => v.RedundantState == "PRIMARY").Name);
+            Assert.Contains(primary.Steps, s => s.StartsWith("restartNetwork", StringComparison.Ordinal));
+            Assert.DoesNotContain(results.Single(r => r.VmName == vms.Single(v => v.RedundantState == "BACKUP").Name).Steps, s => s.StartsWith("restartNetwork", StringComparison.Ordinal));
         }
 
         internal static LabSpec SmallLab(int? routerDiskMiB = null) => new(new[]
