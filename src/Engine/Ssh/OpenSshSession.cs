@@ -67,7 +67,7 @@ namespace SysVmPatch.Engine.Ssh
             // is the best the run can do), so count it.
             if (_controlPath == null || !File.Exists(_controlPath)) _client.CountConnection();
             var args = new List<string> { "-F", _configPath, "-T", _alias, "--", command.Text };
-            using var process = RunningProcess.Start(_client.SshPath, args, command.WriteStdin, command.OnStdoutLine, cancellationToken);
+            using var process = RunningProcess.Start(_client.SshPath, args, command.WriteStdin, command.OnStdoutLine, cancellationToken, command.ReadStdout);
             var outcome = await process.WaitAsync(command.Timeout, cancellationToken).ConfigureAwait(false);
             if (outcome.TimedOut)
                 throw new SshException(SshErrorKind.CommandTimedOut, $"{VmName}: the command did not finish within {command.Timeout.TotalSeconds:0} s and was stopped.", Route.Target.ToString());

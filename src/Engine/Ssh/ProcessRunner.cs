@@ -23,6 +23,7 @@ namespace SysVmPatch.Engine.Ssh
         private readonly TaskCompletionSource<bool> _exited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private Task _stdinTask = Task.CompletedTask;
         private CancellationTokenSource? _stdinCancel;
+        private Task _stdoutReader = Task.CompletedTask;
         private volatile bool _killed;
 
         private RunningProcess(Process process) { _process = process; }
@@ -31,7 +32,8 @@ namespace SysVmPatch.Engine.Ssh
         public bool HasExited => _exited.Task.IsCompleted;
         public Task Exited => _exited.Task;
 
-        public static RunningProcess Start(string fileName, IReadOnlyList<string> arguments, Func<Stream, CancellationToken, Task>? writeStdin, Action<string>? onStdoutLine, CancellationToken stdinToken)
+        public static RunningProcess Start(string fileName, IReadOnlyList<string> arguments, Func<Stream, CancellationToken, Task>? writeStdin, Action<string>? onStdoutLine, CancellationToken stdinToken,
+            Func<Stream, CancellationToken, Task>? readStdout = null)
         {
             var psi = new ProcessStartInfo(fileName, CommandLine.Join(arguments))
             {
@@ -63,7 +65,16 @@ namespace SysVmPatch.Engine.Ssh
                 lock (running._stderr) running._stderr.Append(e.Data).Append('\n');
             };
             process.Start();
-            process.BeginOutputReadLine();
+            if (readStdout == null) process.BeginOutputReadLine();
+            else
+            {
+                // Binary output (a download): the reader gets the raw stream; nothing is kept as text.
+                running._stdoutReader = Task.Run(async () =>
+                {
+                    try { await readStdout(process.StandardOutput.BaseStream, stdinToken).ConfigureAwait(false); }
+                    finally { try { process.StandardOutput.BaseStream.CopyTo(Stream.Null); } catch (IOException) { } }
+                });
+            }
             process.BeginErrorReadLine();
             running._stdinTask = Task.Run(async () =>
             {
@@ -115,6 +126,8 @@ namespace SysVmPatch.Engine.Ssh
             }
             try { await _stdinTask.ConfigureAwait(false); }
             catch (Exception) when (_killed) { }
+            try { await _stdoutReader.ConfigureAwait(false); }
+            catch (Exception) when (_killed || cancellationToken.IsCancellationRequested) { }
             cancellationToken.ThrowIfCancellationRequested();
             string stdout, stderr;
             lock (_stdout) stdout = _stdout.ToString();

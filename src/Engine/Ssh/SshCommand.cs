@@ -12,6 +12,8 @@ namespace SysVmPatch.Engine.Ssh
         public Func<Stream, CancellationToken, Task>? WriteStdin { get; init; }
         /// <summary>Called for each stdout line as it arrives (journal tailing); the full output is still returned.</summary>
         public Action<string>? OnStdoutLine { get; init; }
+        /// <summary>Consumes stdout as raw bytes (a download); then <see cref="SshCommandResult.Stdout"/> is empty.</summary>
+        public Func<Stream, CancellationToken, Task>? ReadStdout { get; init; }
         public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
     }
 

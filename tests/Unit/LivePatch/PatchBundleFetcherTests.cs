@@ -1,0 +1,40 @@
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.LivePatch;
+using SysVmPatch.Engine.Ssh;
+using SysVmPatch.Tests.Ssh;
+
+namespace SysVmPatch.Tests.LivePatch
+{
+    /// <summary>Fetching the bundle from a "management server" (a loopback sshd) over SSH.</summary>
+    public sealed class PatchBundleFetcherTests
+    {
+        [SshdFact]
+        public async Task The_bundle_is_copied_byte_for_byte_and_fingerprinted_like_the_original()
+        {
+            using var sshd = new LocalSshd();
+            using var original = new TestBundle(extraScriptsBytes: 2 * 1024 * 1024);
+            string local = Path.Combine(sshd.Directory, "fetched");
+            using var client = new OpenSshClient();
+
+            var fetched = await PatchBundleFetcher.FetchAsync(client, sshd.Route(viaJump: true), local, "4.19.1.0", CancellationToken.None, remoteFolder: original.Folder);
+
+            Assert.Equal(original.Bundle.Signature, fetched.Signature);
+            Assert.Equal(original.Bundle.AgentZipMd5, fetched.AgentZipMd5);
+            Assert.Equal(File.ReadAllBytes(original.Bundle.ScriptsPath), File.ReadAllBytes(fetched.ScriptsPath));
+            Assert.Equal("4.19.1.0", fetched.Version);
+            Assert.Equal(1, client.ConnectionsOpened);
+        }
+
+        [SshdFact]
+        public async Task A_server_without_the_bundle_is_an_error_that_names_the_folder()
+        {
+            using var sshd = new LocalSshd();
+            using var client = new OpenSshClient();
+            var ex = await Assert.ThrowsAsync<FileNotFoundException>(() =>
+                PatchBundleFetcher.FetchAsync(client, sshd.Route(), Path.Combine(sshd.Directory, "x"), null, CancellationToken.None, remoteFolder: "/nonexistent/vms"));
+            Assert.Contains("/nonexistent/vms", ex.Message);
+        }
+    }
+}
