@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.CloudStack;
+using SysVmPatch.Engine.Text;
+
+namespace SysVmPatch.Engine.Inventory
+{
+    /// <summary>
+    /// Reads the fleet: listSystemVms, listRouters and listHosts run concurrently on every management server,
+    /// each reading all its pages; the host list supplies the jump-host address for every VM.
+    /// </summary>
+    public static class InventoryReader
+    {
+        private static readonly IReadOnlyDictionary<string, string> ListAll = new Dictionary<string, string> { ["listall"] = "true" };
+        private static readonly IReadOnlyDictionary<string, string> RoutingHosts = new Dictionary<string, string> { ["type"] = "Routing" };
+
+        public static async Task<IReadOnlyList<SystemVm>> ReadAsync(IEnumerable<ICloudStackApi> servers, InventoryQuery query, CancellationToken cancellationToken)
+        {
+            if (servers is null) throw new ArgumentNullException(nameof(servers));
+            if (query is null) throw new ArgumentNullException(nameof(query));
+            var perServer = await Task.WhenAll(servers.Select(s => ReadOneAsync(s, query, cancellationToken))).ConfigureAwait(false);
+            return perServer.SelectMany(list => list).ToList();
+        }
+
+        private static async Task<IReadOnlyList<SystemVm>> ReadOneAsync(ICloudStackApi api, InventoryQuery query, CancellationToken ct)
+        {
+            bool wantSystemVms = query.Includes(SystemVmType.SSVM) || query.Includes(SystemVmType.CPVM);
+            bool wantRouters = query.Includes(SystemVmType.Router);
+            var hostsTask = api.ListAllAsync("listHosts", "host", RoutingHosts, ct);
+            var systemVmsTask = wantSystemVms ? api.ListAllAsync("listSystemVms", "systemvm", ListAll, ct) : Task.FromResult(Empty);
+            var routersTask = wantRouters ? api.ListAllAsync("listRouters", "router", ListAll, ct) : Task.FromResult(Empty);
+            await Task.WhenAll(hostsTask, systemVmsTask, routersTask).ConfigureAwait(false);
+
+            var hosts = new Dictionary<string, SystemVmMapper.HostInfo>(StringComparer.OrdinalIgnoreCase);
+            foreach (var h in hostsTask.Result)
+            {
+                var info = SystemVmMapper.ToHost(h);
+                if (info.Id.Length > 0) hosts[info.Id] = info;
+            }
+
+            var filter = new Matcher(query);
+            var result = new List<SystemVm>();
+            foreach (var item in systemVmsTask.Result)
+            {
+                var vm = SystemVmMapper.FromSystemVm(item, hosts, api.Name);
+                if (filter.Matches(vm)) result.Add(vm);
+            }
+            foreach (var item in routersTask.Result)
+            {
+                var vm = SystemVmMapper.FromRouter(item, hosts, api.Name);
+                if (filter.Matches(vm)) result.Add(vm);
+            }
+            return result;
+        }
+
+        private static readonly IReadOnlyList<IDictionary<string, object?>> Empty = Array.Empty<IDictionary<string, object?>>();
+
+        /// <summary>The query compiled once: wildcard patterns built a single time, not per VM.</summary>
+        private sealed class Matcher
+        {
+            private readonly InventoryQuery _q;
+            private readonly WildcardPattern[]? _names, _zones, _states, _hosts, _versions;
+            private readonly HashSet<string>? _ids;
+
+            public Matcher(InventoryQuery q)
+            {
+                _q = q;
+                _names = Compile(q.Names);
+                _zones = Compile(q.Zones);
+                _states = Compile(q.States);
+                _hosts = Compile(q.HostNames);
+                _versions = Compile(q.Versions);
+                _ids = q.Ids is { Count: > 0 } ? new HashSet<string>(q.Ids, StringComparer.OrdinalIgnoreCase) : null;
+            }
+
+            private static WildcardPattern[]? Compile(IReadOnlyCollection<string>? values) =>
+                values is { Count: > 0 } ? values.Select(v => new WildcardPattern(v)).ToArray() : null;
+
+            public bool Matches(SystemVm vm) =>
+                _q.Includes(vm.Type)
+                && (_ids is null || _ids.Contains(vm.Id))
+                && WildcardPattern.AnyMatch(_names, vm.Name)
+                && (_zones is null || WildcardPattern.AnyMatch(_zones, vm.ZoneName) || WildcardPattern.AnyMatch(_zones, vm.ZoneId))
+                && WildcardPattern.AnyMatch(_states, vm.State)
+                && (_hosts is null || WildcardPattern.AnyMatch(_hosts, vm.HostName) || WildcardPattern.AnyMatch(_hosts, vm.HostId))
+                && (_versions is null || WildcardPattern.AnyMatch(_versions, vm.TemplateVersion) || WildcardPattern.AnyMatch(_versions, vm.SoftwareVersion));
+        }
+    }
+}
