@@ -1,0 +1,28 @@
+using System.Linq;
+using System.Management.Automation;
+using SysVmPatch.Cmdlets.Infrastructure;
+using SysVmPatch.Engine.CloudStack;
+
+namespace SysVmPatch.Cmdlets.Commands
+{
+    /// <summary>Lists the management-server connections of this session; the default one is marked.</summary>
+    [Cmdlet(VerbsCommon.Get, "SysVmCloud")]
+    [OutputType(typeof(CloudConnectionInfo))]
+    public sealed class GetSysVmCloudCommand : SysVmPatchCmdlet
+    {
+        [Parameter(Position = 0)]
+        [SupportsWildcards]
+        public string[]? Name { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var patterns = Name?.Select(n => new Engine.Text.WildcardPattern(n)).ToList();
+            var current = ConnectionRegistry.Shared.Default;
+            foreach (var api in ConnectionRegistry.Shared.All.OfType<CloudStackClient>())
+            {
+                if (!Engine.Text.WildcardPattern.AnyMatch(patterns, api.Name)) continue;
+                WriteObject(CloudConnectionInfo.From(api, ConnectionVersions.Get(api.Name), ReferenceEquals(api, current)));
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.Collections.Generic;
+using System.Linq;
+using SysVmPatch.Engine.CloudStack;
+
+namespace SysVmPatch.Cmdlets.Infrastructure
+{
+    /// <summary>Turns a cmdlet's -Server values into connections: none given means the default connection.</summary>
+    internal static class ServerResolver
+    {
+        /// <summary>Throws CloudStackSettingsException naming the unknown server, or saying to connect first.</summary>
+        public static IReadOnlyList<ICloudStackApi> Resolve(string[]? servers) =>
+            servers is null || servers.Length == 0
+                ? new[] { ConnectionRegistry.Shared.Get(null) }
+                : servers.Distinct(System.StringComparer.OrdinalIgnoreCase).Select(s => ConnectionRegistry.Shared.Get(s)).ToList();
+
+        /// <summary>The connection a VM came from, or null when it is no longer connected.</summary>
+        public static ICloudStackApi? ByName(string name) =>
+            ConnectionRegistry.Shared.TryGet(name, out var api) ? api : null;
+    }
+}
