@@ -72,8 +72,8 @@ namespace SysVmPatch.Tests.Contract
             Verb = (string)attr.ConstructorArguments[0].Value!;
             Noun = (string)attr.ConstructorArguments[1].Value!;
             SupportsShouldProcess = attr.NamedArguments.Any(a => a.MemberName == "SupportsShouldProcess" && (bool)a.TypedValue.Value!);
-            var impact = attr.NamedArguments.FirstOrDefault(a => a.MemberName == "ConfirmImpact");
-            ConfirmImpact = impact.MemberName == null ? null : Enum.GetName(typeof(ConfirmImpactValue), (int)impact.TypedValue.Value!);
+            var impact = attr.NamedArguments.Where(a => a.MemberName == "ConfirmImpact").Select(a => (int?)(int)a.TypedValue.Value!).FirstOrDefault();
+            ConfirmImpact = impact.HasValue ? Enum.GetName(typeof(ConfirmImpactValue), impact.Value) : null;
         }
 
         /// <summary>Public properties carrying [Parameter], including inherited ones.</summary>
