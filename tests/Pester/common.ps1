@@ -13,6 +13,9 @@ if (-not (Test-Path -LiteralPath (Join-Path $ModuleBin 'SysVmPatch.dll'))) {
     throw "The module is not built: run ./build.ps1 -Task Build in $RepoRoot first."
 }
 Import-Module $ManifestPath -Force -ErrorAction Stop
+# Resolving a parameter type makes PowerShell load SysVmPatch.Engine.dll the way the cmdlets do, so that tests can
+# name its types ([SysVmPatch.Engine.Inventory.SystemVm]) before any cmdlet has run.
+$null = (Get-Command Compare-SysVmVersion -Module SysVmPatch -ErrorAction Stop).Parameters['Vm'].ParameterType
 
 function Get-LabSkipReason {
     <# Why the test-world tests cannot run here, or $null when they can. #>
