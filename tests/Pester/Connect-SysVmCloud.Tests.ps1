@@ -87,8 +87,9 @@ Describe 'Connect-SysVmCloud parameters' {
     }
 
     It 'offers <_> in every parameter set' -ForEach @('Name', 'SkipCertificateCheck', 'TimeoutSec', 'RetryCount', 'NotDefault') {
+        $name = $_
         foreach ($parameterSet in $command.ParameterSets) {
-            $parameterSet.Parameters.Name | Should -Contain $_ -Because "parameter set $($parameterSet.Name)"
+            $parameterSet.Parameters.Name | Should -Contain $name -Because "parameter set $($parameterSet.Name)"
         }
     }
 

@@ -48,7 +48,7 @@ Describe 'The loaded module' {
     }
 
     It 'is built for .NET Standard 2.0, so one dll loads in Windows PowerShell 5.1 and PowerShell 7' {
-        $assembly = (Get-Module SysVmPatch).ImplementingAssembly
+        $assembly = (Get-Command Get-SystemVm -Module SysVmPatch).ImplementingType.Assembly
         $assembly | Should -Not -BeNullOrEmpty
         $framework = $assembly.GetCustomAttributes([System.Runtime.Versioning.TargetFrameworkAttribute], $false) |
             Select-Object -First 1
