@@ -141,7 +141,8 @@ Describe 'Compare-SysVmVersion decisions against a fixed target and bundle' {
         for ($i = 0; $i -lt $fleet.Count; $i++) {
             $results[$i] | Should -BeOfType ([SysVmPatch.Engine.Versions.VersionComparison])
             $results[$i].Name | Should -Be $fleet[$i].Name
-            [object]::ReferenceEquals($results[$i].Vm, $fleet[$i]) | Should -BeTrue
+            $results[$i].Vm | Should -BeOfType ([SysVmPatch.Engine.Inventory.SystemVm])
+            $results[$i].Vm.Id | Should -Be $fleet[$i].Id
         }
     }
 
