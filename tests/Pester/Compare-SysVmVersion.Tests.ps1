@@ -64,7 +64,7 @@ Describe 'Compare-SysVmVersion parameters' {
         $arguments = @{ Vm = (New-TestVm -Name r-1-VM -Version 4.18.0); $Parameter = $Value }
         $err = Get-TerminatingError { Compare-SysVmVersion @arguments }
         $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
     }
 }
 

@@ -102,7 +102,7 @@ Describe 'Connect-SysVmCloud parameters' {
         $arguments = @{ Url = 'https://cloud.example.com'; ApiKey = 'k'; SecretKey = $secret; $Parameter = $Value }
         $err = Get-TerminatingError { Connect-SysVmCloud @arguments }
         $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
     }
 }
 
