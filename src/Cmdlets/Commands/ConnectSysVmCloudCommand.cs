@@ -75,7 +75,7 @@ namespace SysVmPatch.Cmdlets.Commands
             {
                 settings = ParameterSetName switch
                 {
-                    ProfileSet => CloudStackConnectionSettings.FromCloudMonkeyProfile(Profile, ConfigPath),
+                    ProfileSet => CloudStackConnectionSettings.FromCloudMonkeyProfile(Profile, ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath)),
                     EnvironmentSet => CloudStackConnectionSettings.FromEnvironment(),
                     CredentialSet => CloudStackConnectionSettings.Create(Url, Credential!.UserName, CloudStackSecret.FromSecureString(Credential.Password), Name),
                     _ => CloudStackConnectionSettings.Create(Url, ApiKey, CloudStackSecret.FromSecureString(SecretKey!), Name),
@@ -97,20 +97,21 @@ namespace SysVmPatch.Cmdlets.Commands
             string version;
             try
             {
-                version = RunEngine((pump, ct) =>
-                {
-                    client.VerboseLog = pump.Verbose;
-                    return client.GetManagementVersionAsync(ct);
-                });
+                version = RunEngine((pump, ct) => ServerResolver.WithVerbose(new[] { client }, pump, () => client.GetManagementVersionAsync(ct)));
             }
-            catch (Exception e) when (e is CloudStackException || e is OperationCanceledException)
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
                 client.Dispose();
-                Fail(e, e is CloudStackApiException api && (api.HttpStatus == 401 || api.HttpStatus == 432) ? "CloudStackAuthenticationFailed" : "CloudStackConnectFailed",
-                    e is CloudStackApiException ? ErrorCategory.AuthenticationError : ErrorCategory.ConnectionError, settings.Name);
                 return;
             }
-            client.VerboseLog = null;
+            catch (CloudStackException e)
+            {
+                client.Dispose();
+                bool refused = e is CloudStackApiException api && (api.HttpStatus == 401 || api.HttpStatus == 432);
+                Fail(e, refused ? "CloudStackAuthenticationFailed" : "CloudStackConnectFailed",
+                    refused ? ErrorCategory.AuthenticationError : ErrorCategory.ConnectionError, settings.Name);
+                return;
+            }
             ConnectionRegistry.Shared.Add(client, makeDefault: !NotDefault.IsPresent);
             ConnectionVersions.Remember(client.Name, version);
             WriteObject(CloudConnectionInfo.From(client, version, ReferenceEquals(ConnectionRegistry.Shared.Default, client)));

@@ -18,10 +18,18 @@ namespace SysVmPatch.Cmdlets.Commands
         {
             var patterns = Name?.Select(n => new Engine.Text.WildcardPattern(n)).ToList();
             var current = ConnectionRegistry.Shared.Default;
-            foreach (var api in ConnectionRegistry.Shared.All.OfType<CloudStackClient>())
+            var all = ConnectionRegistry.Shared.All.OfType<CloudStackClient>().ToList();
+            foreach (var api in all)
             {
                 if (!Engine.Text.WildcardPattern.AnyMatch(patterns, api.Name)) continue;
                 WriteObject(CloudConnectionInfo.From(api, ConnectionVersions.Get(api.Name), ReferenceEquals(api, current)));
+            }
+            // Like Get-Process -Name: a plain name that matches nothing is an error; a wildcard that matches nothing is not.
+            foreach (var name in Name ?? new string[0])
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(name)) continue;
+                if (!all.Any(a => string.Equals(a.Name, name, System.StringComparison.OrdinalIgnoreCase)))
+                    WriteEngineError(new CloudStackSettingsException($"No connection named '{name}'."), "ConnectionNotFound", ErrorCategory.ObjectNotFound, name);
             }
         }
     }

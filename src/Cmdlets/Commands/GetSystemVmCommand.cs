@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.CloudStack;
@@ -46,22 +47,30 @@ namespace SysVmPatch.Cmdlets.Commands
         [SupportsWildcards]
         public string[]? Version { get; set; }
 
-        /// <summary>Connection names; default: the default connection.</summary>
-        [Parameter]
+        /// <summary>Connection names; default: the default connection. Binds the Server of piped VMs and history records.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public string[]? Server { get; set; }
+
+        // Piped inputs are collected and answered from one read of each server, not one read per input.
+        private readonly List<InventoryQuery> _queries = new List<InventoryQuery>();
+        private readonly List<string> _servers = new List<string>();
+        private bool _defaultServer;
 
         protected override void ProcessRecord()
         {
-            var query = new InventoryQuery { Names = Name, Ids = Id, Types = Type, Zones = Zone, States = State, HostNames = HostName, Versions = Version };
+            _queries.Add(new InventoryQuery { Names = Name, Ids = Id, Types = Type, Zones = Zone, States = State, HostNames = HostName, Versions = Version });
+            if (Server is null || Server.Length == 0) _defaultServer = true;
+            else _servers.AddRange(Server);
+        }
+
+        protected override void EndProcessing()
+        {
             try
             {
-                var servers = ServerResolver.Resolve(Server);
-                var vms = RunEngine((pump, ct) =>
-                {
-                    foreach (var s in servers) if (s is CloudStackClient c) c.VerboseLog = pump.Verbose;
-                    return InventoryReader.ReadAsync(servers, query, ct);
-                });
-                foreach (var s in servers) if (s is CloudStackClient c) c.VerboseLog = null;
+                var names = new List<string>(_servers);
+                if (_defaultServer) names.Add(ConnectionRegistry.Shared.Get(null).Name);
+                var servers = ServerResolver.Resolve(names.ToArray());
+                var vms = RunEngine((pump, ct) => ServerResolver.WithVerbose(servers, pump, () => InventoryReader.ReadAsync(servers, _queries, ct)));
                 WriteObject(vms, enumerateCollection: true);
             }
             catch (CloudStackSettingsException e)

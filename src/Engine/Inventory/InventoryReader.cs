@@ -17,18 +17,25 @@ namespace SysVmPatch.Engine.Inventory
         private static readonly IReadOnlyDictionary<string, string> ListAll = new Dictionary<string, string> { ["listall"] = "true" };
         private static readonly IReadOnlyDictionary<string, string> RoutingHosts = new Dictionary<string, string> { ["type"] = "Routing" };
 
-        public static async Task<IReadOnlyList<SystemVm>> ReadAsync(IEnumerable<ICloudStackApi> servers, InventoryQuery query, CancellationToken cancellationToken)
+        public static Task<IReadOnlyList<SystemVm>> ReadAsync(IEnumerable<ICloudStackApi> servers, InventoryQuery query, CancellationToken cancellationToken) =>
+            ReadAsync(servers, new[] { query ?? throw new ArgumentNullException(nameof(query)) }, cancellationToken);
+
+        /// <summary>
+        /// One read of each server answers several queries (one per pipeline input): a VM is returned once,
+        /// in list order, when any query matches it.
+        /// </summary>
+        public static async Task<IReadOnlyList<SystemVm>> ReadAsync(IEnumerable<ICloudStackApi> servers, IReadOnlyList<InventoryQuery> queries, CancellationToken cancellationToken)
         {
             if (servers is null) throw new ArgumentNullException(nameof(servers));
-            if (query is null) throw new ArgumentNullException(nameof(query));
-            var perServer = await Task.WhenAll(servers.Select(s => ReadOneAsync(s, query, cancellationToken))).ConfigureAwait(false);
+            if (queries is null || queries.Count == 0) throw new ArgumentException("At least one query is needed.", nameof(queries));
+            var perServer = await Task.WhenAll(servers.Select(s => ReadOneAsync(s, queries, cancellationToken))).ConfigureAwait(false);
             return perServer.SelectMany(list => list).ToList();
         }
 
-        private static async Task<IReadOnlyList<SystemVm>> ReadOneAsync(ICloudStackApi api, InventoryQuery query, CancellationToken ct)
+        private static async Task<IReadOnlyList<SystemVm>> ReadOneAsync(ICloudStackApi api, IReadOnlyList<InventoryQuery> queries, CancellationToken ct)
         {
-            bool wantSystemVms = query.Includes(SystemVmType.SSVM) || query.Includes(SystemVmType.CPVM);
-            bool wantRouters = query.Includes(SystemVmType.Router);
+            bool wantSystemVms = queries.Any(q => q.Includes(SystemVmType.SSVM) || q.Includes(SystemVmType.CPVM));
+            bool wantRouters = queries.Any(q => q.Includes(SystemVmType.Router));
             var hostsTask = api.ListAllAsync("listHosts", "host", RoutingHosts, ct);
             var systemVmsTask = wantSystemVms ? api.ListAllAsync("listSystemVms", "systemvm", ListAll, ct) : Task.FromResult(Empty);
             var routersTask = wantRouters ? api.ListAllAsync("listRouters", "router", ListAll, ct) : Task.FromResult(Empty);
@@ -41,17 +48,17 @@ namespace SysVmPatch.Engine.Inventory
                 if (info.Id.Length > 0) hosts[info.Id] = info;
             }
 
-            var filter = new Matcher(query);
+            var filters = queries.Select(q => new Matcher(q)).ToList();
             var result = new List<SystemVm>();
             foreach (var item in systemVmsTask.Result)
             {
                 var vm = SystemVmMapper.FromSystemVm(item, hosts, api.Name);
-                if (filter.Matches(vm)) result.Add(vm);
+                if (filters.Any(f => f.Matches(vm))) result.Add(vm);
             }
             foreach (var item in routersTask.Result)
             {
                 var vm = SystemVmMapper.FromRouter(item, hosts, api.Name);
-                if (filter.Matches(vm)) result.Add(vm);
+                if (filters.Any(f => f.Matches(vm))) result.Add(vm);
             }
             return result;
         }
