@@ -58,7 +58,14 @@ namespace SysVmPatch.Engine.History
         /// </summary>
         public static bool TryParse(string line, out PatchHistoryRecord? record, out string? problem)
         {
-            record = null;
+            if (line is null) throw new ArgumentNullException(nameof(line));
+            record = FlatLineParser.TryRead(line);
+            if (record != null)
+            {
+                problem = null;
+                return true;
+            }
+
             object? parsed;
             try
             {
@@ -87,7 +94,7 @@ namespace SysVmPatch.Engine.History
                 return false;
             }
 
-            record = new PatchHistoryRecord
+            record = new PatchHistoryRecord(PatchHistoryRecord.ReadFromStore.Yes)
             {
                 Id = o.GetString("id") ?? "",
                 Time = time,

@@ -16,11 +16,32 @@ namespace SysVmPatch.Engine.History
     /// </remarks>
     public sealed record PatchHistoryRecord
     {
-        private DateTimeOffset _time = DateTimeOffset.UtcNow;
+        private DateTimeOffset _time;
         private IReadOnlyList<string> _steps = Array.Empty<string>();
 
+        /// <summary>A new record: a fresh id, the time now and this process's operator.</summary>
+        public PatchHistoryRecord()
+        {
+            Id = Guid.NewGuid().ToString();
+            _time = DateTimeOffset.UtcNow;
+            Operator = CurrentOperator();
+        }
+
+        /// <summary>
+        /// A record about to be filled from a stored line: none of the defaults, because a new GUID costs
+        /// microseconds and a scan builds millions of these.
+        /// </summary>
+        internal PatchHistoryRecord(ReadFromStore marker)
+        {
+            _ = marker;
+            Id = "";
+            Operator = "";
+        }
+
+        internal enum ReadFromStore { Yes }
+
         /// <summary>Unique id of this record (a GUID string).</summary>
-        public string Id { get; init; } = Guid.NewGuid().ToString();
+        public string Id { get; init; }
 
         /// <summary>When the operation ended, in UTC (a local value is converted).</summary>
         public DateTimeOffset Time
@@ -30,7 +51,7 @@ namespace SysVmPatch.Engine.History
         }
 
         /// <summary>Who ran it: user@machine.</summary>
-        public string Operator { get; init; } = CurrentOperator();
+        public string Operator { get; init; }
 
         public PatchOperation Operation { get; init; }
 
@@ -93,8 +114,11 @@ namespace SysVmPatch.Engine.History
             };
         }
 
+        // Asked once: Environment.UserName costs a passwd lookup on Unix.
+        private static readonly Lazy<string> ThisOperator = new Lazy<string>(() => Environment.UserName + "@" + Environment.MachineName);
+
         /// <summary>user@machine for the process that is running.</summary>
-        public static string CurrentOperator() => Environment.UserName + "@" + Environment.MachineName;
+        public static string CurrentOperator() => ThisOperator.Value;
 
         public override string ToString() => $"{Time:u} {Operation} {VmName} {Status}";
     }
