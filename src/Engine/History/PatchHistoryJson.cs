@@ -65,7 +65,13 @@ namespace SysVmPatch.Engine.History
                 problem = null;
                 return true;
             }
+            return TryParseGeneral(line, out record, out problem);
+        }
 
+        /// <summary>The general path: any valid JSON spelling of a record, and the reason when it is not one.</summary>
+        internal static bool TryParseGeneral(string line, out PatchHistoryRecord? record, out string? problem)
+        {
+            record = null;
             object? parsed;
             try
             {

@@ -43,6 +43,38 @@ namespace SysVmPatch.Tests.History
         }
 
         [Fact]
+        public void TheFastReaderAndTheGeneralParserAgree()
+        {
+            var records = new[]
+            {
+                SampleRecords.Numbered(7),
+                SampleRecords.Numbered(8) with { Error = "quote \" and \\ and \u00e9 \n", VmType = null, Steps = System.Array.Empty<string>() },
+                new PatchHistoryRecord { Operation = PatchOperation.Recreate, Duration = TimeSpan.FromDays(1.5) },
+            };
+            foreach (var original in records)
+            {
+                string line = PatchHistoryJson.ToLine(original);
+                var fast = FlatLineParser.TryRead(line);
+                Assert.True(PatchHistoryJson.TryParseGeneral(line, out var general, out var problem), problem);
+                Assert.NotNull(fast);
+                Assert.Equal(general! with { Steps = original.Steps }, fast! with { Steps = original.Steps });
+                Assert.Equal(original with { Steps = fast.Steps }, fast);
+                Assert.Equal(original.Steps, fast.Steps);
+            }
+        }
+
+        [Fact]
+        public void ALineSpelledDifferentlyIsStillRead()
+        {
+            string line = "{ \"time\": \"2026-01-01T10:00:00Z\", \"v\": 1, \"vmName\": \"r-5-VM\", \"extra\": {\"a\": [1, 2]}, \"steps\": [\"a\"] }";
+
+            Assert.Null(FlatLineParser.TryRead(line));
+            Assert.True(PatchHistoryJson.TryParse(line, out var record, out var problem), problem);
+            Assert.Equal("r-5-VM", record!.VmName);
+            Assert.Equal(new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero), record.Time);
+        }
+
+        [Fact]
         public void TheLineCarriesTheFormatVersionFirst()
         {
             string line = PatchHistoryJson.ToLine(SampleRecords.Numbered(1));
