@@ -168,8 +168,8 @@ Describe 'Get-PatchHistory' {
             $rows[3].Status | Should -Be 'RolledBack'
             $rows[3].StepsText | Should -Be 'Copy ok; Install ok'
             $rows[3].Operation | Should -Be 'LivePatch'
-            [DateTimeOffset]::Parse($rows[3].Time, [cultureinfo]::InvariantCulture) |
-                Should -Be ([DateTimeOffset]::new(2026, 1, 1, 10, 1, 0, [TimeSpan]::Zero))
+            # The culture decides how Export-Csv spells a date; read it back the same way.
+            [DateTimeOffset]::Parse($rows[3].Time) | Should -Be ([DateTimeOffset]::new(2026, 1, 1, 10, 1, 0, [TimeSpan]::Zero))
         }
 
         It 'converts to JSON with its steps as an array' {
