@@ -211,6 +211,22 @@ namespace SysVmPatch.Engine.History
             return false;
         }
 
+        /// <summary>
+        /// The record's time read straight from the raw line, without parsing the rest: a time-filtered scan
+        /// passes over most lines, and this keeps that cheap. False when the line is not in the writer's shape.
+        /// </summary>
+        public static bool TryPeekTime(string line, out DateTimeOffset time)
+        {
+            const string Key = "\"time\":\"";
+            int at = line.IndexOf(Key, StringComparison.Ordinal);
+            if (at < 0 || at + Key.Length + 28 >= line.Length || line[at + Key.Length + 28] != '"')
+            {
+                time = default;
+                return false;
+            }
+            return TryParseTime(line.Substring(at + Key.Length, 28), out time);
+        }
+
         /// <summary>Exactly yyyy-MM-ddTHH:mm:ss.fffffffZ, as the writer puts it.</summary>
         internal static bool TryParseTime(string t, out DateTimeOffset value)
         {

@@ -41,8 +41,7 @@ namespace SysVmPatch.Engine.History
         {
             if (record is null) throw new ArgumentNullException(nameof(record));
             var c = Compile();
-            if (Since is DateTimeOffset since && record.Time < since) return false;
-            if (Until is DateTimeOffset until && record.Time > until) return false;
+            if (!IsInTimeWindow(record.Time)) return false;
             if (Operation is { Count: > 0 } ops && !ops.Contains(record.Operation)) return false;
             return AnyMatch(c.VmName, record.VmName)
                 && AnyEqual(VmId, record.VmId)
@@ -61,9 +60,14 @@ namespace SysVmPatch.Engine.History
             return ContainsAny(line, c.PlainRunIds) && ContainsAny(line, c.PlainVmIds);
         }
 
+        internal bool HasTimeWindow => Since.HasValue || Until.HasValue;
+
+        internal bool IsInTimeWindow(DateTimeOffset time) =>
+            !(Since is DateTimeOffset since && time < since) && !(Until is DateTimeOffset until && time > until);
+
         /// <summary>True once a backwards scan has gone so far back that nothing older can match.</summary>
-        internal bool IsBeyondSince(PatchHistoryRecord record) =>
-            Since is DateTimeOffset since && record.Time < since - OutOfOrderTolerance;
+        internal bool IsBeyondSince(DateTimeOffset time) =>
+            Since is DateTimeOffset since && time < since - OutOfOrderTolerance;
 
         private Compiled Compile() => _compiled ??= new Compiled(this);
 

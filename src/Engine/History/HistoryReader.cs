@@ -29,13 +29,19 @@ namespace SysVmPatch.Engine.History
                                     file.Path, line.Text.Length));
                             continue;
                         }
-                        if (string.IsNullOrWhiteSpace(line.Text) || !query.MayMatchLine(line.Text)) continue;
+                        if (string.IsNullOrWhiteSpace(line.Text)) continue;
+                        if (query.HasTimeWindow && FlatLineParser.TryPeekTime(line.Text, out var peeked))
+                        {
+                            if (query.IsBeyondSince(peeked)) yield break;
+                            if (!query.IsInTimeWindow(peeked)) continue;
+                        }
+                        if (!query.MayMatchLine(line.Text)) continue;
                         if (!PatchHistoryJson.TryParse(line.Text, out var record, out var problem))
                         {
                             warning?.Invoke(Format("{0}: skipped a damaged line at byte {1}: {2}", file.Path, line.Offset, problem));
                             continue;
                         }
-                        if (query.IsBeyondSince(record!)) yield break;
+                        if (query.IsBeyondSince(record!.Time)) yield break;
                         if (!query.Matches(record!)) continue;
                         yield return record!;
                         if (last is int limit && ++matched >= limit) yield break;

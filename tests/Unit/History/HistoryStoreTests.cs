@@ -35,6 +35,34 @@ namespace SysVmPatch.Tests.History
         }
 
         [Fact]
+        public void SinceFindsRecordsWrittenSlightlyOutOfTimeOrder()
+        {
+            var store = new HistoryStore(_temp.StorePath);
+            foreach (int minute in new[] { 0, 1, 5, 3, 6 }) store.Append(SampleRecords.Numbered(minute));
+
+            var names = store.Read(new HistoryQuery { Since = SampleRecords.Epoch.AddMinutes(2) }).Select(r => r.VmName);
+
+            Assert.Equal(new[] { "r-6-VM", "r-3-VM", "r-5-VM" }, names);
+        }
+
+        [Fact]
+        public void ASinceScanStopsOnceItIsWellPastTheWindow()
+        {
+            var store = new HistoryStore(_temp.StorePath);
+            store.Append(SampleRecords.Numbered(0));
+            // Damaged, and far older than -Since: a scan that stops in time never gets to warn about it.
+            File.AppendAllText(store.Path, "{\"v\":1,damaged}\n");
+            store.Append(SampleRecords.Numbered(-3 * 24 * 60) with { Time = SampleRecords.Epoch.AddDays(-3) });
+            store.Append(SampleRecords.Numbered(10));
+
+            var warnings = new List<string>();
+            var names = store.Read(new HistoryQuery { Since = SampleRecords.Epoch.AddMinutes(5) }, warnings.Add).Select(r => r.VmName).ToList();
+
+            Assert.Equal(new[] { "r-10-VM" }, names);
+            Assert.Empty(warnings);
+        }
+
+        [Fact]
         public void AStoreThatDoesNotExistYetHasNoRecords()
         {
             var store = new HistoryStore(Path.Combine(_temp.Folder, "not-yet", "history.jsonl"));
