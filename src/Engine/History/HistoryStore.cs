@@ -171,14 +171,23 @@ namespace SysVmPatch.Engine.History
             var current = new FileInfo(Path);
             if (!current.Exists || current.Length == 0 || current.Length + incoming <= MaxBytes) return;
 
-            // Oldest first, so each move lands on a name that is already free; gaps a crash left are harmless.
-            foreach (var (number, path) in RotatedFiles().OrderByDescending(r => r.Number))
+            try
             {
-                if (number >= MaxRotatedFiles) File.Delete(path);
-                else File.Move(path, RotatedPath(number + 1));
+                // Oldest first, so each move lands on a name that is already free; gaps a crash left are harmless.
+                foreach (var (number, path) in RotatedFiles().OrderByDescending(r => r.Number))
+                {
+                    if (number >= MaxRotatedFiles) File.Delete(path);
+                    else File.Move(path, RotatedPath(number + 1));
+                }
+                if (MaxRotatedFiles > 0) File.Move(Path, RotatedPath(1));
+                else File.Delete(Path);
             }
-            if (MaxRotatedFiles > 0) File.Move(Path, RotatedPath(1));
-            else File.Delete(Path);
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Some other program holds a file without sharing delete (an editor on Windows). The record
+                // matters more than the size limit: append to the current file and rotate next time. Moves
+                // made so far only leave a gap in the numbering, which readers step over.
+            }
         }
 
         private string RotatedPath(int number) =>

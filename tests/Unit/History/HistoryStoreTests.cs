@@ -156,6 +156,18 @@ namespace SysVmPatch.Tests.History
         }
 
         [Fact]
+        public void AnAppendSucceedsWhenRotationCannotMoveAFile()
+        {
+            // A folder squatting on the first rotated name makes every rotation fail.
+            Directory.CreateDirectory(Path.Combine(_temp.Folder, "history.1.jsonl"));
+            var store = new HistoryStore(_temp.StorePath) { MaxBytes = 600 };
+            for (int i = 0; i < 10; i++) store.Append(SampleRecords.Numbered(i));
+
+            Assert.Equal(10, store.Read().Count());
+            Assert.True(new FileInfo(store.Path).Length > store.MaxBytes);
+        }
+
+        [Fact]
         public void ReadsSpanAGapThatACrashDuringRotationLeft()
         {
             var store = new HistoryStore(_temp.StorePath);
