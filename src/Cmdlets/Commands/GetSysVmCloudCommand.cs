@@ -16,12 +16,12 @@ namespace SysVmPatch.Cmdlets.Commands
 
         protected override void EndProcessing()
         {
-            var patterns = Name?.Select(n => new Engine.Text.WildcardPattern(n)).ToList();
+            var patterns = Name?.Select(n => new Engine.Text.WildcardMatcher(n)).ToList();
             var current = ConnectionRegistry.Shared.Default;
             var all = ConnectionRegistry.Shared.All.OfType<CloudStackClient>().ToList();
             foreach (var api in all)
             {
-                if (!Engine.Text.WildcardPattern.AnyMatch(patterns, api.Name)) continue;
+                if (!Engine.Text.WildcardMatcher.AnyMatch(patterns, api.Name)) continue;
                 WriteObject(CloudConnectionInfo.From(api, ConnectionVersions.Get(api.Name), ReferenceEquals(api, current)));
             }
             // Like Get-Process -Name: a plain name that matches nothing is an error; a wildcard that matches nothing is not.

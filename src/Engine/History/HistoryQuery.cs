@@ -1,4 +1,5 @@
 using System;
+using SysVmPatch.Engine.Text;
 using System.Collections.Generic;
 using System.Linq;
 

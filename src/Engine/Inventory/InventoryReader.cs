@@ -69,7 +69,7 @@ namespace SysVmPatch.Engine.Inventory
         private sealed class Matcher
         {
             private readonly InventoryQuery _q;
-            private readonly WildcardPattern[]? _names, _zones, _states, _hosts, _versions;
+            private readonly WildcardMatcher[]? _names, _zones, _states, _hosts, _versions;
             private readonly HashSet<string>? _ids;
 
             public Matcher(InventoryQuery q)
@@ -83,17 +83,17 @@ namespace SysVmPatch.Engine.Inventory
                 _ids = q.Ids is { Count: > 0 } ? new HashSet<string>(q.Ids, StringComparer.OrdinalIgnoreCase) : null;
             }
 
-            private static WildcardPattern[]? Compile(IReadOnlyCollection<string>? values) =>
-                values is { Count: > 0 } ? values.Select(v => new WildcardPattern(v)).ToArray() : null;
+            private static WildcardMatcher[]? Compile(IReadOnlyCollection<string>? values) =>
+                values is { Count: > 0 } ? values.Select(v => new WildcardMatcher(v)).ToArray() : null;
 
             public bool Matches(SystemVm vm) =>
                 _q.Includes(vm.Type)
                 && (_ids is null || _ids.Contains(vm.Id))
-                && WildcardPattern.AnyMatch(_names, vm.Name)
-                && (_zones is null || WildcardPattern.AnyMatch(_zones, vm.ZoneName) || WildcardPattern.AnyMatch(_zones, vm.ZoneId))
-                && WildcardPattern.AnyMatch(_states, vm.State)
-                && (_hosts is null || WildcardPattern.AnyMatch(_hosts, vm.HostName) || WildcardPattern.AnyMatch(_hosts, vm.HostId))
-                && (_versions is null || WildcardPattern.AnyMatch(_versions, vm.TemplateVersion) || WildcardPattern.AnyMatch(_versions, vm.SoftwareVersion));
+                && WildcardMatcher.AnyMatch(_names, vm.Name)
+                && (_zones is null || WildcardMatcher.AnyMatch(_zones, vm.ZoneName) || WildcardMatcher.AnyMatch(_zones, vm.ZoneId))
+                && WildcardMatcher.AnyMatch(_states, vm.State)
+                && (_hosts is null || WildcardMatcher.AnyMatch(_hosts, vm.HostName) || WildcardMatcher.AnyMatch(_hosts, vm.HostId))
+                && (_versions is null || WildcardMatcher.AnyMatch(_versions, vm.TemplateVersion) || WildcardMatcher.AnyMatch(_versions, vm.SoftwareVersion));
         }
     }
 }

@@ -95,7 +95,7 @@ namespace SysVmPatch.Tests.Inventory
         [InlineData("x.y", "xzy", false)]
         public void Wildcards_follow_PowerShell(string pattern, string text, bool expected)
         {
-            Assert.Equal(expected, new WildcardPattern(pattern).IsMatch(text));
+            Assert.Equal(expected, new WildcardMatcher(pattern).IsMatch(text));
         }
     }
 }

@@ -1,7 +1,8 @@
 using System;
+using SysVmPatch.Engine.Text;
 using SysVmPatch.Engine.History;
 
-namespace SysVmPatch.Tests.History
+namespace SysVmPatch.Tests.Text
 {
     public sealed class WildcardMatcherTests
     {

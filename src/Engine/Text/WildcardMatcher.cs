@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 
-namespace SysVmPatch.Engine.History
+namespace SysVmPatch.Engine.Text
 {
     /// <summary>
     /// A case-insensitive wildcard in PowerShell's dialect: <c>*</c> any run, <c>?</c> one character,
@@ -36,6 +36,19 @@ namespace SysVmPatch.Engine.History
         }
 
         public string Pattern { get; }
+
+        /// <summary>True when any of <paramref name="patterns"/> matches; a null or empty set matches everything.</summary>
+        public static bool AnyMatch(IEnumerable<WildcardMatcher>? patterns, string? text)
+        {
+            if (patterns is null) return true;
+            bool any = false;
+            foreach (var p in patterns)
+            {
+                any = true;
+                if (p.IsMatch(text)) return true;
+            }
+            return !any;
+        }
 
         /// <summary>True when the text has a character that makes it a pattern rather than a literal name.</summary>
         public static bool ContainsWildcard(string text) =>
