@@ -73,7 +73,7 @@ namespace SysVmPatch.Engine.CloudStack
                 message = $"{command} failed at {endpoint} with a server error ({codes}): {Or(safeText, "no details")}";
             else
                 message = $"{command} failed at {endpoint} ({codes}): {Or(safeText, "no details")}";
-            return new CloudStackApiException(secret.Scrub(message), command, status, code, csCode, text);
+            return new CloudStackApiException(secret.Scrub(message), command, status, code, csCode, text is null ? null : secret.Scrub(text));
         }
 
         private static string Or(string text, string fallback) => string.IsNullOrWhiteSpace(text) ? fallback : text;
