@@ -35,10 +35,10 @@ namespace SysVmPatch.Tests.FakeCloudStack
         /// <summary>The secret must be in no message, no ToString, no inner exception of what the client throws.</summary>
         public static void AssertNoSecret(Exception e, string secret)
         {
-            Assert.DoesNotContain(secret, e.ToString());
-            for (Exception? x = e; x != null; x = x.InnerException) Assert.DoesNotContain(secret, x.Message);
-            if (e is CloudStackApiException api) Assert.DoesNotContain(secret, api.ErrorText ?? "");
-            if (e is CloudStackJobFailedException job) Assert.DoesNotContain(secret, job.ErrorText ?? "");
+            Assert.DoesNotContain(secret, e.ToString(), StringComparison.Ordinal);
+            for (Exception? x = e; x != null; x = x.InnerException) Assert.DoesNotContain(secret, x.Message, StringComparison.Ordinal);
+            if (e is CloudStackApiException api) Assert.DoesNotContain(secret, api.ErrorText ?? "", StringComparison.Ordinal);
+            if (e is CloudStackJobFailedException job) Assert.DoesNotContain(secret, job.ErrorText ?? "", StringComparison.Ordinal);
         }
     }
 
