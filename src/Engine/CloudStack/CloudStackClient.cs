@@ -60,15 +60,8 @@ namespace SysVmPatch.Engine.CloudStack
             ExecuteAsync(command, parameters, cancellationToken, detail: null);
 
         /// <summary>The management server's version (listCapabilities cloudstackversion).</summary>
-        public async Task<string> GetManagementVersionAsync(CancellationToken cancellationToken)
-        {
-            var caps = await ExecuteAsync("listCapabilities", new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
-            var capability = caps.TryGetValue("capability", out var c) ? c as IDictionary<string, object?> : null;
-            string? version = capability is null ? null : Json.JsonAccess.GetString(capability, "cloudstackversion");
-            if (string.IsNullOrEmpty(version))
-                throw new CloudStackTransportException($"listCapabilities at {Endpoint} named no cloudstackversion.", "listCapabilities", CloudStackTransportFailure.InvalidResponse);
-            return version!;
-        }
+        public Task<string> GetManagementVersionAsync(CancellationToken cancellationToken) =>
+            CloudStackApiExtensions.GetManagementVersionAsync(this, cancellationToken);
 
         internal async Task<IDictionary<string, object?>> ExecuteAsync(string command, IReadOnlyDictionary<string, string>? parameters, CancellationToken cancellationToken, string? detail)
         {

@@ -23,9 +23,12 @@ namespace SysVmPatch.Tests.FakeCloudStack
         {
             await using var server = await StartAsync();
             server.Faults.FailNext(3, 503, "listSystemVms");
-            using var client = new CloudStackClient(Settings(server).With(retryCount: 3));
+            var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var client = new CloudStackClient(Settings(server).With(retryCount: 3)) { VerboseLog = lines.Enqueue };
             var watch = Stopwatch.StartNew();
             var vms = await client.ListAllAsync("listSystemVms", "systemvm", None, CancellationToken.None);
+            foreach (var l in lines) _output.WriteLine(l);
+            Assert.Contains(lines, l => l.Contains("listSystemVms: HTTP 503; retry 3/3"));
             _output.WriteLine($"3 × 503 then success in {watch.ElapsedMilliseconds} ms");
             Assert.Equal(4, vms.Count);
             var calls = server.CallsOf("listSystemVms");
@@ -162,6 +165,17 @@ namespace SysVmPatch.Tests.FakeCloudStack
             var e = await Assert.ThrowsAsync<CloudStackApiException>(() => wrong.ExecuteAsync("listZones", None, CancellationToken.None));
             Assert.Equal(404, e.HttpStatus);
             Assert.Contains("listZones", e.Message);
+        }
+
+        [Fact]
+        public async Task APageThatFailsFailsTheWholeListWithItsOwnError()
+        {
+            await using var server = await StartAsync();
+            server.Faults.FailNext(1, 404, "listRouters", skip: 3);
+            using var client = new CloudStackClient(Settings(server).With(pageSize: 3, maxConcurrency: 2));
+            var e = await Assert.ThrowsAsync<CloudStackApiException>(() => client.ListAllAsync("listRouters", "router", P(("listall", "true")), CancellationToken.None));
+            Assert.Equal(404, e.HttpStatus);
+            _output.WriteLine($"{server.CallsOf("listRouters").Count} of 9 pages requested before giving up: {e.Message}");
         }
     }
 }
