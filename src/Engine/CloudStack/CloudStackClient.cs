@@ -120,18 +120,22 @@ namespace SysVmPatch.Engine.CloudStack
 
         private CloudStackTransportException Classify(string command, HttpRequestException e)
         {
+            // .NET Framework (Windows PowerShell 5.1) reports through WebException statuses what .NET reports
+            // through inner AuthenticationException and SocketException.
+            var web = Find<System.Net.WebException>(e);
             var auth = Find<AuthenticationException>(e);
-            if (auth != null)
+            if (auth != null || web?.Status == System.Net.WebExceptionStatus.TrustFailure)
                 return new CloudStackTransportException(
-                    Settings.SecretKey.Scrub($"The TLS certificate of {Endpoint} is not trusted ({CloudStackException.Clean(auth.Message, 200)}). "
+                    Settings.SecretKey.Scrub($"The TLS certificate of {Endpoint} is not trusted ({CloudStackException.Clean((auth ?? (Exception)web!).Message, 200)}). "
                     + "Trust its CA on this computer, or - for a self-signed management server you know - connect with -SkipCertificateCheck."),
                     command, CloudStackTransportFailure.CertificateInvalid, e);
             var socket = Find<SocketException>(e);
             if (socket != null && (socket.SocketErrorCode == SocketError.ConnectionRefused || socket.SocketErrorCode == SocketError.HostNotFound
                 || socket.SocketErrorCode == SocketError.HostUnreachable || socket.SocketErrorCode == SocketError.NetworkUnreachable
-                || socket.SocketErrorCode == SocketError.TryAgain || socket.SocketErrorCode == SocketError.NoData))
+                || socket.SocketErrorCode == SocketError.TryAgain || socket.SocketErrorCode == SocketError.NoData || socket.SocketErrorCode == SocketError.TimedOut)
+                || web?.Status == System.Net.WebExceptionStatus.ConnectFailure || web?.Status == System.Net.WebExceptionStatus.NameResolutionFailure)
                 return new CloudStackTransportException(
-                    $"Cannot reach the CloudStack API at {Endpoint} ({CloudStackException.Clean(socket.Message, 200)}). Check the URL, the port and any firewall in between.",
+                    $"Cannot reach the CloudStack API at {Endpoint} ({CloudStackException.Clean((socket ?? (Exception)web!).Message, 200)}). Check the URL, the port and any firewall in between.",
                     command, CloudStackTransportFailure.Unreachable, e);
             string detail = CloudStackException.Clean(Innermost(e).Message, 200);
             return new CloudStackTransportException(
