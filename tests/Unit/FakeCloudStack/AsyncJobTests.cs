@@ -17,14 +17,16 @@ namespace SysVmPatch.Tests.FakeCloudStack
         [Fact]
         public async Task StopThenStartMovesTheStatesAndCallsPowerControl()
         {
-            var power = new RecordingPowerControl();
-            await using var server = await StartAsync(Pending(300), power);
+            var power = new RecordingPowerControl { HoldStop = new TaskCompletionSource() };
+            await using var server = await StartAsync(Pending(100), power);
             using var client = new CloudStackClient(Settings(server));
             var cpvm = server.Lab.Vm("v-2-VM");
 
             var stopping = client.RunAsyncJobAsync("stopSystemVm", P(("id", cpvm.Id)), CancellationToken.None);
-            await Task.Delay(100);
-            Assert.Equal("Stopping", server.GetVm(cpvm.Name).State); // while the job is pending
+            await power.StopReached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("Stopping", server.GetVm(cpvm.Name).State); // while the VM is being stopped
+            Assert.False(stopping.IsCompleted);
+            power.HoldStop.SetResult();
             var stopped = await stopping;
             Assert.Equal("Stopped", stopped.Result.GetObject("systemvm")!.GetString("state"));
             Assert.Equal("Disconnected", stopped.Result.GetObject("systemvm")!.GetString("agentstate"));

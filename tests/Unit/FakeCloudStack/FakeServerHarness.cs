@@ -46,11 +46,16 @@ namespace SysVmPatch.Tests.FakeCloudStack
     internal sealed class RecordingPowerControl : IVmPowerControl
     {
         public ConcurrentQueue<string> Actions { get; } = new ConcurrentQueue<string>();
+        /// <summary>When set, a stop waits for it, so a test can look at the VM mid-stop.</summary>
+        public TaskCompletionSource? HoldStop { get; init; }
+        /// <summary>Completed when a stop has been asked for.</summary>
+        public TaskCompletionSource StopReached { get; } = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task StopVmAsync(string vmName, CancellationToken cancellationToken)
+        public async Task StopVmAsync(string vmName, CancellationToken cancellationToken)
         {
             Actions.Enqueue("stop " + vmName);
-            return Task.CompletedTask;
+            StopReached.TrySetResult();
+            if (HoldStop != null) await HoldStop.Task.WaitAsync(cancellationToken);
         }
 
         public Task StartVmAsync(string vmName, CancellationToken cancellationToken)
