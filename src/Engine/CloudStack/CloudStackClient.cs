@@ -63,6 +63,29 @@ namespace SysVmPatch.Engine.CloudStack
         public Task<string> GetManagementVersionAsync(CancellationToken cancellationToken) =>
             CloudStackApiExtensions.GetManagementVersionAsync(this, cancellationToken);
 
+        /// <summary>The version <see cref="ConnectAsync"/> read; null for a client made with the constructor.</summary>
+        public string? ManagementVersion { get; private set; }
+
+        /// <summary>
+        /// A client whose keys are proven: it signs one listCapabilities and keeps the answer's version in
+        /// <see cref="ManagementVersion"/>. On any failure the client is disposed and the error thrown, so
+        /// Connect-SysVmCloud registers only connections that work.
+        /// </summary>
+        public static async Task<CloudStackClient> ConnectAsync(CloudStackConnectionSettings settings, Action<string>? verboseLog, CancellationToken cancellationToken)
+        {
+            var client = new CloudStackClient(settings) { VerboseLog = verboseLog };
+            try
+            {
+                client.ManagementVersion = await client.GetManagementVersionAsync(cancellationToken).ConfigureAwait(false);
+                return client;
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+        }
+
         internal async Task<IDictionary<string, object?>> ExecuteAsync(string command, IReadOnlyDictionary<string, string>? parameters, CancellationToken cancellationToken, string? detail)
         {
             if (_disposed) throw new ObjectDisposedException(nameof(CloudStackClient));

@@ -140,5 +140,21 @@ namespace SysVmPatch.Tests.FakeCloudStack
             Assert.Equal(200, call.Status);
             Assert.Equal(longKeyword, call.Get("keyword"));
         }
+
+        [Fact]
+        public async Task ConnectProvesTheKeysAndReadsTheVersion()
+        {
+            await using var server = await StartAsync(new FakeCloudStackOptions { ManagementVersion = "4.19.1.0" });
+            var lines = new List<string>();
+            using var client = await CloudStackClient.ConnectAsync(Settings(server), lines.Add, CancellationToken.None);
+            Assert.Equal("4.19.1.0", client.ManagementVersion);
+            Assert.Equal(server.Name, client.Name);
+            Assert.Contains(lines, l => l.StartsWith("GET listCapabilities", StringComparison.Ordinal));
+
+            const string wrong = "definitely-wrong-secret";
+            var e = await Assert.ThrowsAsync<CloudStackApiException>(() => CloudStackClient.ConnectAsync(Settings(server, wrong), null, CancellationToken.None));
+            Assert.Equal(401, e.HttpStatus);
+            AssertNoSecret(e, wrong);
+        }
     }
 }
