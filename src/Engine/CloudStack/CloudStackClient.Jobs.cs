@@ -50,7 +50,7 @@ namespace SysVmPatch.Engine.CloudStack
                     string safe = CloudStackException.Clean(Settings.SecretKey.Scrub(text));
                     throw new CloudStackJobFailedException(
                         Settings.SecretKey.Scrub($"{command} job {jobId} failed on {Endpoint}{(code.HasValue ? $" (errorcode {code})" : "")}: {(string.IsNullOrEmpty(safe) ? "no error text" : safe)}"),
-                        command, jobId, code.HasValue ? (int)code.Value : (int?)null, text);
+                        command, jobId, code.HasValue ? (int)code.Value : (int?)null, text is null ? null : Settings.SecretKey.Scrub(text));
                 }
                 if (status != 0)
                     throw new CloudStackTransportException($"queryAsyncJobResult for job {jobId} at {Endpoint} gave no known jobstatus.", command, CloudStackTransportFailure.InvalidResponse);

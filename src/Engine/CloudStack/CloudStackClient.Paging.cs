@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SysVmPatch.Engine.Json;
@@ -76,17 +77,12 @@ namespace SysVmPatch.Engine.CloudStack
             {
                 await Task.WhenAll(tasks).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The cancellations were ours; surface the failure that caused them.
-                foreach (var t in tasks)
-                    if (t.IsFaulted && t.Exception != null && t.Exception.InnerException is CloudStackException cause) throw cause;
-                throw;
-            }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
+                // Some pages were cancelled by us after another failed: surface the failure that caused it.
                 foreach (var t in tasks)
-                    if (t.IsFaulted && t.Exception != null && t.Exception.InnerException is CloudStackException cause) throw cause;
+                    if (t.IsFaulted && t.Exception?.InnerException is Exception cause)
+                        ExceptionDispatchInfo.Capture(cause).Throw();
                 throw;
             }
             return results;

@@ -60,14 +60,30 @@ namespace SysVmPatch.Engine.CloudStack
             ExecuteAsync(command, parameters, cancellationToken, detail: null);
 
         /// <summary>The management server's version (listCapabilities cloudstackversion).</summary>
-        public async Task<string> GetManagementVersionAsync(CancellationToken cancellationToken)
+        public Task<string> GetManagementVersionAsync(CancellationToken cancellationToken) =>
+            CloudStackApiExtensions.GetManagementVersionAsync(this, cancellationToken);
+
+        /// <summary>The version <see cref="ConnectAsync"/> read; null for a client made with the constructor.</summary>
+        public string? ManagementVersion { get; private set; }
+
+        /// <summary>
+        /// A client whose keys are proven: it signs one listCapabilities and keeps the answer's version in
+        /// <see cref="ManagementVersion"/>. On any failure the client is disposed and the error thrown, so
+        /// Connect-SysVmCloud registers only connections that work.
+        /// </summary>
+        public static async Task<CloudStackClient> ConnectAsync(CloudStackConnectionSettings settings, Action<string>? verboseLog, CancellationToken cancellationToken)
         {
-            var caps = await ExecuteAsync("listCapabilities", new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
-            var capability = caps.TryGetValue("capability", out var c) ? c as IDictionary<string, object?> : null;
-            string? version = capability is null ? null : Json.JsonAccess.GetString(capability, "cloudstackversion");
-            if (string.IsNullOrEmpty(version))
-                throw new CloudStackTransportException($"listCapabilities at {Endpoint} named no cloudstackversion.", "listCapabilities", CloudStackTransportFailure.InvalidResponse);
-            return version!;
+            var client = new CloudStackClient(settings) { VerboseLog = verboseLog };
+            try
+            {
+                client.ManagementVersion = await client.GetManagementVersionAsync(cancellationToken).ConfigureAwait(false);
+                return client;
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
         }
 
         internal async Task<IDictionary<string, object?>> ExecuteAsync(string command, IReadOnlyDictionary<string, string>? parameters, CancellationToken cancellationToken, string? detail)
@@ -127,18 +143,22 @@ namespace SysVmPatch.Engine.CloudStack
 
         private CloudStackTransportException Classify(string command, HttpRequestException e)
         {
+            // .NET Framework (Windows PowerShell 5.1) reports through WebException statuses what .NET reports
+            // through inner AuthenticationException and SocketException.
+            var web = Find<System.Net.WebException>(e);
             var auth = Find<AuthenticationException>(e);
-            if (auth != null)
+            if (auth != null || web?.Status == System.Net.WebExceptionStatus.TrustFailure)
                 return new CloudStackTransportException(
-                    Settings.SecretKey.Scrub($"The TLS certificate of {Endpoint} is not trusted ({CloudStackException.Clean(auth.Message, 200)}). "
+                    Settings.SecretKey.Scrub($"The TLS certificate of {Endpoint} is not trusted ({CloudStackException.Clean((auth ?? (Exception)web!).Message, 200)}). "
                     + "Trust its CA on this computer, or - for a self-signed management server you know - connect with -SkipCertificateCheck."),
                     command, CloudStackTransportFailure.CertificateInvalid, e);
             var socket = Find<SocketException>(e);
             if (socket != null && (socket.SocketErrorCode == SocketError.ConnectionRefused || socket.SocketErrorCode == SocketError.HostNotFound
                 || socket.SocketErrorCode == SocketError.HostUnreachable || socket.SocketErrorCode == SocketError.NetworkUnreachable
-                || socket.SocketErrorCode == SocketError.TryAgain || socket.SocketErrorCode == SocketError.NoData))
+                || socket.SocketErrorCode == SocketError.TryAgain || socket.SocketErrorCode == SocketError.NoData || socket.SocketErrorCode == SocketError.TimedOut)
+                || web?.Status == System.Net.WebExceptionStatus.ConnectFailure || web?.Status == System.Net.WebExceptionStatus.NameResolutionFailure)
                 return new CloudStackTransportException(
-                    $"Cannot reach the CloudStack API at {Endpoint} ({CloudStackException.Clean(socket.Message, 200)}). Check the URL, the port and any firewall in between.",
+                    $"Cannot reach the CloudStack API at {Endpoint} ({CloudStackException.Clean((socket ?? (Exception)web!).Message, 200)}). Check the URL, the port and any firewall in between.",
                     command, CloudStackTransportFailure.Unreachable, e);
             string detail = CloudStackException.Clean(Innermost(e).Message, 200);
             return new CloudStackTransportException(

@@ -41,8 +41,29 @@ namespace SysVmPatch.Engine.CloudStack
             try { inner = FindWrapped(command, JsonReader.Parse(body)); }
             catch (FormatException) { }
             if (inner != null) return ApiError(command, status, inner, endpoint, secret);
-            string text = string.IsNullOrWhiteSpace(body) ? (reason ?? "") : body;
+            string text = string.IsNullOrWhiteSpace(body) ? (reason ?? "") : StripMarkup(body);
+            if (string.IsNullOrWhiteSpace(text)) text = reason ?? "";
             return Build(command, status, null, null, text, endpoint, secret, fromJson: false);
+        }
+
+        // A proxy's or servlet container's error page: its text says what happened, its tags say nothing.
+        private static string StripMarkup(string body)
+        {
+            string trimmed = body.TrimStart();
+            if (!trimmed.StartsWith("<", StringComparison.Ordinal)) return body;
+            var sb = new System.Text.StringBuilder();
+            bool inTag = false, lastWasSpace = true;
+            foreach (char c in trimmed)
+            {
+                if (c == '<') { inTag = true; continue; }
+                if (c == '>') { inTag = false; if (!lastWasSpace) { sb.Append(' '); lastWasSpace = true; } continue; }
+                if (inTag) continue;
+                bool space = char.IsWhiteSpace(c);
+                if (space && lastWasSpace) continue;
+                sb.Append(space ? ' ' : c);
+                lastWasSpace = space;
+            }
+            return sb.ToString().Trim();
         }
 
         private static CloudStackApiException ApiError(string command, int status, IDictionary<string, object?> inner, Uri endpoint, CloudStackSecret secret)
@@ -73,7 +94,7 @@ namespace SysVmPatch.Engine.CloudStack
                 message = $"{command} failed at {endpoint} with a server error ({codes}): {Or(safeText, "no details")}";
             else
                 message = $"{command} failed at {endpoint} ({codes}): {Or(safeText, "no details")}";
-            return new CloudStackApiException(secret.Scrub(message), command, status, code, csCode, text);
+            return new CloudStackApiException(secret.Scrub(message), command, status, code, csCode, text is null ? null : secret.Scrub(text));
         }
 
         private static string Or(string text, string fallback) => string.IsNullOrWhiteSpace(text) ? fallback : text;

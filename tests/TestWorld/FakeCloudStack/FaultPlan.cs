@@ -15,10 +15,15 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         private readonly List<JobFault> _jobFaults = new List<JobFault>();
 
         /// <summary>The next <paramref name="count"/> requests (of <paramref name="command"/>, or any) answer HTTP <paramref name="status"/>.</summary>
-        public void FailNext(int count, int status = 503, string? command = null)
+        /// <param name="count">How many requests fail.</param>
+        /// <param name="status">The HTTP status they get (530 comes with CloudStack's JSON error body, others with an HTML page).</param>
+        /// <param name="command">Only requests of this command count (any when null).</param>
+        /// <param name="skip">Let this many matching requests through first (fail page 3 of a list, say).</param>
+        public void FailNext(int count, int status = 503, string? command = null, int skip = 0)
         {
             if (count < 1) throw new ArgumentOutOfRangeException(nameof(count));
-            lock (_lock) _httpFaults.Add(new HttpFault(command, status) { Remaining = count });
+            if (skip < 0) throw new ArgumentOutOfRangeException(nameof(skip));
+            lock (_lock) _httpFaults.Add(new HttpFault(command, status) { Remaining = count, Skip = skip });
         }
 
         /// <summary>Answers (of <paramref name="command"/>, or any) wait <paramref name="delay"/> first; <paramref name="count"/> null: until cleared.</summary>
@@ -44,6 +49,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             {
                 var fault = _httpFaults.Find(f => f.Matches(command));
                 if (fault is null) return null;
+                if (fault.Skip > 0) { fault.Skip--; return null; }
                 if (--fault.Remaining <= 0) _httpFaults.Remove(fault);
                 return fault.Status;
             }
@@ -75,6 +81,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         private sealed record HttpFault(string? Command, int Status)
         {
             public int Remaining { get; set; }
+            public int Skip { get; set; }
             public bool Matches(string? command) => Command is null || string.Equals(Command, command, StringComparison.OrdinalIgnoreCase);
         }
 
