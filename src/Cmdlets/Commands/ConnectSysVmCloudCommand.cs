@@ -93,28 +93,29 @@ namespace SysVmPatch.Cmdlets.Commands
                 return;
             }
 
-            var client = new CloudStackClient(settings);
-            string version;
+            CloudStackClient client;
             try
             {
-                version = RunEngine((pump, ct) => ServerResolver.WithVerbose(new[] { client }, pump, () => client.GetManagementVersionAsync(ct)));
+                client = RunEngine(async (pump, ct) =>
+                {
+                    var connected = await CloudStackClient.ConnectAsync(settings, pump.Verbose, ct).ConfigureAwait(false);
+                    connected.VerboseLog = null; // the connection outlives this cmdlet's verbose stream
+                    return connected;
+                });
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
-                client.Dispose();
                 return;
             }
             catch (CloudStackException e)
             {
-                client.Dispose();
                 bool refused = e is CloudStackApiException api && (api.HttpStatus == 401 || api.HttpStatus == 432);
                 Fail(e, refused ? "CloudStackAuthenticationFailed" : "CloudStackConnectFailed",
                     refused ? ErrorCategory.AuthenticationError : ErrorCategory.ConnectionError, settings.Name);
                 return;
             }
             ConnectionRegistry.Shared.Add(client, makeDefault: !NotDefault.IsPresent);
-            ConnectionVersions.Remember(client.Name, version);
-            WriteObject(CloudConnectionInfo.From(client, version, ReferenceEquals(ConnectionRegistry.Shared.Default, client)));
+            WriteObject(CloudConnectionInfo.From(client, ReferenceEquals(ConnectionRegistry.Shared.Default, client)));
         }
     }
 }

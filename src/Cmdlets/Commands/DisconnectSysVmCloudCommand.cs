@@ -18,8 +18,8 @@ namespace SysVmPatch.Cmdlets.Commands
             var names = Server ?? new[] { ConnectionRegistry.Shared.Default?.Name ?? "" };
             foreach (var name in names)
             {
-                if (ConnectionRegistry.Shared.Remove(name)) ConnectionVersions.Forget(name);
-                else WriteEngineError(new CloudStackSettingsException(name.Length == 0 ? "Not connected to any CloudStack management server." : $"No connection named '{name}'."),
+                if (!ConnectionRegistry.Shared.Remove(name))
+                    WriteEngineError(new CloudStackSettingsException(name.Length == 0 ? "Not connected to any CloudStack management server." : $"No connection named '{name}'."),
                     "ConnectionNotFound", ErrorCategory.ObjectNotFound, name);
             }
         }

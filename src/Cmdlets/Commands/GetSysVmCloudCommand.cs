@@ -22,7 +22,7 @@ namespace SysVmPatch.Cmdlets.Commands
             foreach (var api in all)
             {
                 if (!Engine.Text.WildcardMatcher.AnyMatch(patterns, api.Name)) continue;
-                WriteObject(CloudConnectionInfo.From(api, ConnectionVersions.Get(api.Name), ReferenceEquals(api, current)));
+                WriteObject(CloudConnectionInfo.From(api, ReferenceEquals(api, current)));
             }
             // Like Get-Process -Name: a plain name that matches nothing is an error; a wildcard that matches nothing is not.
             foreach (var name in Name ?? new string[0])

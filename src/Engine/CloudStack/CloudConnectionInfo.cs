@@ -14,12 +14,12 @@ namespace SysVmPatch.Engine.CloudStack
         public bool IsDefault { get; init; }
         public bool SkipCertificateCheck { get; init; }
 
-        public static CloudConnectionInfo From(CloudStackClient client, string? version, bool isDefault) => new CloudConnectionInfo
+        public static CloudConnectionInfo From(CloudStackClient client, bool isDefault) => new CloudConnectionInfo
         {
             Name = client.Name,
             Endpoint = client.Endpoint,
             ApiKey = Shorten(client.Settings.ApiKey),
-            Version = version,
+            Version = client.ManagementVersion,
             IsDefault = isDefault,
             SkipCertificateCheck = client.Settings.SkipCertificateCheck,
         };

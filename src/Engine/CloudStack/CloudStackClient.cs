@@ -132,7 +132,7 @@ namespace SysVmPatch.Engine.CloudStack
             {
                 throw new CloudStackTransportException(
                     $"{command} got no answer from {Endpoint} within {CloudStackResponse.Seconds(Settings.Timeout)} (gave up after {CloudStackResponse.Seconds(watch.Elapsed)}). "
-                    + "The management server may be overloaded; raise -Timeout if it is merely slow.",
+                    + "The management server may be overloaded; raise the timeout (Connect-SysVmCloud -TimeoutSec) if it is merely slow.",
                     command, CloudStackTransportFailure.Timeout, e);
             }
             catch (HttpRequestException e)

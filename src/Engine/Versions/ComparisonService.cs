@@ -33,7 +33,7 @@ namespace SysVmPatch.Engine.Versions
                     return signature != null
                         ? new VersionTarget(null, signature, source)
                         : throw new InvalidOperationException($"VM {vm.Name} came from '{server}', which is not connected; connect to it or give -TargetVersion or -BundlePath.");
-                string text = await ManagementVersionAsync(api, cancellationToken).ConfigureAwait(false);
+                string text = await api.GetManagementVersionAsync(cancellationToken).ConfigureAwait(false);
                 return new VersionTarget(CloudStackVersion.ParseOrNull(text), signature, Join(source, $"management server {server} {text}"));
             })).Value;
 
@@ -51,14 +51,6 @@ namespace SysVmPatch.Engine.Versions
                 return VersionComparer.Compare(vm, target, probe);
             }).ToList();
             return await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-
-        private static async Task<string> ManagementVersionAsync(ICloudStackApi api, CancellationToken ct)
-        {
-            var caps = await api.ExecuteAsync("listCapabilities", new Dictionary<string, string>(), ct).ConfigureAwait(false);
-            var capability = caps.TryGetValue("capability", out var c) ? c as IDictionary<string, object?> : null;
-            return (capability is null ? null : Json.JsonAccess.GetString(capability, "cloudstackversion"))
-                ?? throw new InvalidOperationException($"listCapabilities on {api.Name} named no cloudstackversion; give -TargetVersion.");
         }
 
         private static string Join(string a, string b) => a.Length == 0 ? b : a + ", " + b;

@@ -31,34 +31,32 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
 
         private FakeAnswer ListSystemVms(FakeParams p)
         {
-            List<Dictionary<string, object?>> items;
             lock (_lock)
             {
-                items = _order.Select(n => _vms[n]).Where(r => r.Type != SystemVmType.Router)
+                var items = _order.Select(n => _vms[n]).Where(r => r.Type != SystemVmType.Router)
                     .Where(r => Matches(p, "id", r.Id) && Matches(p, "name", r.Name) && Matches(p, "zoneid", r.Vm.Host.Zone.Id)
                         && Matches(p, "podid", r.Vm.Host.Zone.PodId) && Matches(p, "hostid", r.Vm.Host.Id) && Matches(p, "state", r.State)
                         && Matches(p, "systemvmtype", SystemVmTypeName(r.Type)) && Keyword(p, r.Name))
-                    .Select(SystemVmResponse).ToList();
+                    .ToList();
+                return Page("listsystemvmsresponse", "systemvm", items, SystemVmResponse, p);
             }
-            return Page("listsystemvmsresponse", "systemvm", items, p);
         }
 
         private FakeAnswer ListRouters(FakeParams p)
         {
-            List<Dictionary<string, object?>> items;
             lock (_lock)
             {
                 // Like buildACLSearchParameters: without an id or listall=true even a root admin sees only its own account's routers.
                 bool ownOnly = p["id"] is null && !p.Flag("listall") && p["account"] is null;
-                items = _order.Select(n => _vms[n]).Where(r => r.Type == SystemVmType.Router)
+                var items = _order.Select(n => _vms[n]).Where(r => r.Type == SystemVmType.Router)
                     .Where(r => !ownOnly || RouterAccount == CallerAccount)
                     .Where(r => Matches(p, "id", r.Id) && Matches(p, "name", r.Name) && Matches(p, "zoneid", r.Vm.Host.Zone.Id)
                         && Matches(p, "podid", r.Vm.Host.Zone.PodId) && Matches(p, "hostid", r.Vm.Host.Id) && Matches(p, "state", r.State)
                         && Matches(p, "vpcid", VpcId(r.Vm)) && Matches(p, "networkid", NetworkId(r.Vm)) && Matches(p, "account", RouterAccount)
                         && Keyword(p, r.Name))
-                    .Select(RouterResponse).ToList();
+                    .ToList();
+                return Page("listroutersresponse", "router", items, RouterResponse, p);
             }
-            return Page("listroutersresponse", "router", items, p);
         }
 
         private FakeAnswer ListHosts(FakeParams p)
@@ -75,7 +73,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                         && Matches(p, "zoneid", h.ZoneId) && Matches(p, "podid", h.PodId) && Matches(p, "hypervisor", h.Hypervisor) && Keyword(p, h.Name))
                     .Select(h => h.Response).ToList();
             }
-            return Page("listhostsresponse", "host", items, p);
+            return Page("listhostsresponse", "host", items, h => h, p);
         }
 
         private FakeAnswer ListZones(FakeParams p)
@@ -83,7 +81,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             var items = Lab.Zones.Where(z => Matches(p, "id", z.Id) && Matches(p, "name", z.Name) && Keyword(p, z.Name))
                 .Select(z => Obj(("id", z.Id), ("name", z.Name), ("networktype", "Advanced"), ("allocationstate", "Enabled"), ("securitygroupsenabled", false)))
                 .ToList();
-            return Page("listzonesresponse", "zone", items, p);
+            return Page("listzonesresponse", "zone", items, z => z, p);
         }
 
         private FakeAnswer ListCapabilities() =>
@@ -95,19 +93,20 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         /// One page of a list with CloudStack's shape: count is the total; the empty list is an empty object
         /// with no count; pagesize above default.page.size is refused.
         /// </summary>
-        private FakeAnswer Page(string responseName, string itemName, List<Dictionary<string, object?>> items, FakeParams p)
+        // Responses are built for the requested page only: a 5,000-router list must not build 5,000 objects per page.
+        private FakeAnswer Page<T>(string responseName, string itemName, List<T> items, Func<T, Dictionary<string, object?>> respond, FakeParams p)
         {
             int? page = p.Int("page"), pageSize = p.Int("pagesize");
             if (pageSize.HasValue && pageSize.Value != -1 && (pageSize.Value < 1 || pageSize.Value > Options.MaxPageSize))
                 throw FakeApiError.InvalidParameter($"Page size can't exceed max allowed page size value: {Options.MaxPageSize}");
             if (page.HasValue && page.Value < 1)
                 throw FakeApiError.InvalidParameter("Invalid page value: page must be a positive number");
-            IEnumerable<Dictionary<string, object?>> slice = items;
+            IEnumerable<T> slice = items;
             if (page.HasValue && pageSize.HasValue && pageSize.Value > 0)
                 slice = items.Skip((page.Value - 1) * pageSize.Value).Take(pageSize.Value);
             else if (pageSize.HasValue && pageSize.Value > 0)
                 slice = items.Take(pageSize.Value);
-            var list = slice.Cast<object?>().ToList();
+            var list = slice.Select(i => (object?)respond(i)).ToList();
             var content = new Dictionary<string, object?>();
             if (items.Count > 0) content["count"] = items.Count;
             if (list.Count > 0) content[itemName] = list;
