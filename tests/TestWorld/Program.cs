@@ -1,11 +1,11 @@
+using System.Threading.Tasks;
+using SysVmPatch.TestWorld.NamespaceLab;
+
 namespace SysVmPatch.TestWorld
 {
     internal static class Program
     {
-        private static int Main(string[] args)
-        {
-            System.Console.Error.WriteLine("usage: SysVmPatch.TestWorld up|status|down");
-            return 2;
-        }
+        // up | status | down: see LabCli. The fake CloudStack server joins `up` through LabCli.Companion.
+        private static Task<int> Main(string[] args) => LabCli.RunAsync(args);
     }
 }
