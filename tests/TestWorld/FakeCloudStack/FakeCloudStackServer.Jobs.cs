@@ -110,24 +110,57 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             });
         }
 
-        private FakeAnswer PowerSystemVm(string command, FakeParams p)
+        /// <summary>
+        /// stop/start/reboot of a system VM (…SystemVm) or a router (stopRouter, startRouter): the state moves as
+        /// CloudStack's does and the lab VM really powers off and on.
+        /// </summary>
+        private FakeAnswer PowerVm(string command, FakeParams p, bool router)
         {
             var record = RequireVm(p, command.ToLowerInvariant());
             string name = record.Vm.Name;
             string before = record.State;
-            bool stop = command != "startSystemVm", start = command != "stopSystemVm";
-            if (record.Type != SystemVmType.Router && IsValidFrom(before, stop, start))
+            bool stop = !command.StartsWith("start", StringComparison.Ordinal), start = !command.StartsWith("stop", StringComparison.Ordinal);
+            bool isRouter = record.Type == SystemVmType.Router;
+            if (isRouter == router && IsValidFrom(before, stop, start))
                 SetVmState(name, stop ? "Stopping" : "Starting");
-            return StartJob(command, "SystemVm", record.Id, name, async token =>
+            return StartJob(command, router ? "DomainRouter" : "SystemVm", record.Id, name, async token =>
+            {
+                var current = GetVm(name);
+                if ((current.Type == SystemVmType.Router) != router)
+                    throw FakeApiError.InvalidParameter(router ? $"Unable to find domain router with id {current.Id}" : $"Unable to find a system vm with id {current.Id}");
+                if (!IsValidFrom(before, stop, start))
+                    throw new JobFailure(530, $"Unable to {command.Replace("SystemVm", "").Replace("Router", "")} {(router ? "router" : "system vm")} {current.Name}: it is {before}");
+                await CyclePowerAsync(name, stop, start, token).ConfigureAwait(false);
+                lock (_lock) return router ? Obj(("router", RouterResponse(Find(name)))) : Obj(("systemvm", SystemVmResponse(Find(name))));
+            }, onFailure: () => SetVmState(name, before));
+        }
+
+        /// <summary>
+        /// destroySystemVm: CloudStack destroys the SSVM/CPVM and its capacity checker builds a new one from the
+        /// current template; here the same lab VM powers off and on and comes back under a new id.
+        /// </summary>
+        private FakeAnswer DestroySystemVm(FakeParams p)
+        {
+            var record = RequireVm(p, "destroysystemvm");
+            string name = record.Vm.Name;
+            if (record.Type != SystemVmType.Router) SetVmState(name, "Destroyed");
+            return StartJob("destroySystemVm", "SystemVm", record.Id, name, async token =>
             {
                 var current = GetVm(name);
                 if (current.Type == SystemVmType.Router)
                     throw FakeApiError.InvalidParameter($"Unable to find a system vm with id {current.Id}");
-                if (!IsValidFrom(before, stop, start))
-                    throw new JobFailure(530, $"Unable to {command.Replace("SystemVm", "")} system vm {current.Name}: it is {before}");
-                await CyclePowerAsync(name, stop, start, token).ConfigureAwait(false);
-                lock (_lock) return Obj(("systemvm", SystemVmResponse(Find(name))));
-            }, onFailure: () => SetVmState(name, before));
+                var old = Obj(("systemvm", SystemVmResponse(current)));
+                SetVmState(name, "Running"); // so the power cycle below runs from a valid state
+                await CyclePowerAsync(name, stop: true, start: true, token).ConfigureAwait(false);
+                UpdateVm(name, r => r with
+                {
+                    Id = ResolvedLab.IdFor("vm", r.Vm.Name + "#" + (r.RecreateCount + 1)),
+                    AgentVersion = ManagementVersion,
+                    ScriptsSignature = ManagementScriptsSignature,
+                    RecreateCount = r.RecreateCount + 1,
+                });
+                return old;
+            });
         }
 
         // Stop needs Running (a Stopped VM stops trivially); start needs Stopped (a Running one starts trivially); reboot needs Running.

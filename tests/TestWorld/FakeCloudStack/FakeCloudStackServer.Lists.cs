@@ -21,9 +21,12 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 ["listCapabilities"] = (s, p) => s.ListCapabilities(),
                 ["queryAsyncJobResult"] = (s, p) => s.QueryAsyncJobResult(p),
                 ["patchSystemVm"] = (s, p) => s.PatchSystemVm(p),
-                ["rebootSystemVm"] = (s, p) => s.PowerSystemVm("rebootSystemVm", p),
-                ["stopSystemVm"] = (s, p) => s.PowerSystemVm("stopSystemVm", p),
-                ["startSystemVm"] = (s, p) => s.PowerSystemVm("startSystemVm", p),
+                ["rebootSystemVm"] = (s, p) => s.PowerVm("rebootSystemVm", p, router: false),
+                ["stopSystemVm"] = (s, p) => s.PowerVm("stopSystemVm", p, router: false),
+                ["startSystemVm"] = (s, p) => s.PowerVm("startSystemVm", p, router: false),
+                ["destroySystemVm"] = (s, p) => s.DestroySystemVm(p),
+                ["stopRouter"] = (s, p) => s.PowerVm("stopRouter", p, router: true),
+                ["startRouter"] = (s, p) => s.PowerVm("startRouter", p, router: true),
                 ["rebootRouter"] = (s, p) => s.RebootRouter(p),
                 ["restartNetwork"] = (s, p) => s.RestartRouters("restartNetwork", p),
                 ["restartVPC"] = (s, p) => s.RestartRouters("restartVPC", p),
@@ -208,7 +211,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         private static string SystemVmTypeName(SystemVmType type) => type == SystemVmType.SSVM ? "secondarystoragevm" : "consoleproxy";
         private static string SystemVmHostType(SystemVmType type) => type == SystemVmType.SSVM ? "SecondaryStorageVM" : "ConsoleProxy";
         private static string SystemVmHostId(FakeVmRecord r) => ResolvedLab.IdFor("host", r.Vm.Name);
-        private static string AgentState(FakeVmRecord r) => r.State == "Running" ? "Up" : "Disconnected";
+        private static string AgentState(FakeVmRecord r) => r.State == "Running" && !r.AgentNeverConnects ? "Up" : "Disconnected";
         private static string TemplateName(FakeVmRecord r) => $"SystemVM Template ({r.Vm.Host.Spec.Hypervisor}) {r.TemplateVersion}";
 
         internal static string? NetworkId(LabVm vm) => vm.Spec.VpcName is null && vm.Spec.NetworkName != null ? ResolvedLab.IdFor("network", vm.Spec.NetworkName) : null;

@@ -42,6 +42,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         public string? RedundantState { get; init; }
         /// <summary>How many times a CloudStack-side live patch ran on it.</summary>
         public int LivePatchCount { get; init; }
+        /// <summary>The SSVM/CPVM agent never reconnects (agent state stays Disconnected even when Running).</summary>
+        public bool AgentNeverConnects { get; init; }
         /// <summary>How many times a cleanup restart recreated it.</summary>
         public int RecreateCount { get; init; }
     }
