@@ -1,0 +1,29 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SysVmPatch.Engine.Ssh
+{
+    /// <summary>Opens SSH sessions to VMs. One client per run; it owns the run's temporary ssh_config and sockets.</summary>
+    public interface ISshClient : IDisposable
+    {
+        /// <summary>TCP+SSH handshakes to targets so far (the benchmark's "one per VM" figure).</summary>
+        int ConnectionsOpened { get; }
+        /// <summary>Whether sessions share one connection per VM (OpenSSH ControlMaster; not on Windows).</summary>
+        bool SharesConnections { get; }
+        /// <summary>Connects (where connections are shared) and returns a session for commands to one VM.</summary>
+        Task<ISshSession> OpenAsync(string vmName, SshRoute route, CancellationToken cancellationToken);
+    }
+
+    /// <summary>Commands to one VM over one route; disposing closes the shared connection.</summary>
+    public interface ISshSession : IDisposable
+    {
+        string VmName { get; }
+        SshRoute Route { get; }
+        /// <summary>
+        /// Runs a command. Throws <see cref="SshException"/> when ssh itself fails (exit 255) or the timeout passes;
+        /// throws OperationCanceledException when cancelled (the ssh process is killed).
+        /// </summary>
+        Task<SshCommandResult> RunAsync(SshCommand command, CancellationToken cancellationToken);
+    }
+}

@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SysVmPatch.Engine.Ssh
+{
+    /// <summary>
+    /// Commands to one VM through the OpenSSH client. With connection sharing, the session owns a master ssh
+    /// process whose remote side only waits for its stdin: when this process (or the whole controller) goes away,
+    /// stdin closes, the master ends once running commands finish, and nothing is left behind.
+    /// </summary>
+    internal sealed class OpenSshSession : ISshSession
+    {
+        private readonly OpenSshClient _client;
+        private readonly string _alias;
+        private readonly string _configPath;
+        private readonly string? _controlPath;
+        private readonly TaskCompletionSource<bool> _closeMaster = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private RunningProcess? _master;
+
+        public OpenSshSession(OpenSshClient client, string vmName, SshRoute route, string alias, string configPath, string? controlPath)
+        {
+            _client = client;
+            VmName = vmName;
+            Route = route;
+            _alias = alias;
+            _configPath = configPath;
+            _controlPath = controlPath;
+        }
+
+        public string VmName { get; }
+        public SshRoute Route { get; }
+
+        public async Task StartMasterAsync(CancellationToken cancellationToken)
+        {
+            if (_controlPath == null) return;
+            var args = new List<string> { "-F", _configPath, "-M", "-T", _alias, "--", "cat >/dev/null" };
+            _master = RunningProcess.Start(_client.SshPath, args, async (stdin, ct) => await Task.WhenAny(_closeMaster.Task, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false), null, CancellationToken.None);
+            _client.CountConnection();
+            // Two connect timeouts: the jump hop and the target each may take one.
+            var allowed = Route.ConnectTimeout + Route.ConnectTimeout + TimeSpan.FromSeconds(5);
+            var deadline = DateTime.UtcNow + allowed;
+            while (!File.Exists(_controlPath))
+            {
+                if (_master.HasExited)
+                {
+                    var outcome = await _master.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+                    throw SshErrorClassifier.Classify(Route, VmName, outcome.Stderr);
+                }
+                if (cancellationToken.IsCancellationRequested) { CloseMaster(); cancellationToken.ThrowIfCancellationRequested(); }
+                if (DateTime.UtcNow > deadline)
+                {
+                    string stderr = _master.StderrSoFar();
+                    CloseMaster();
+                    throw new SshException(SshErrorKind.ConnectionTimedOut, $"{VmName}: no SSH connection to {Route} within {allowed.TotalSeconds:0} s{(stderr.Trim().Length > 0 ? " (" + stderr.Trim() + ")" : "")}");
+                }
+                await Task.Delay(25, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        public async Task<SshCommandResult> RunAsync(SshCommand command, CancellationToken cancellationToken)
+        {
+            if (command == null) throw new ArgumentNullException(nameof(command));
+            // A command finding no master socket makes its own connection (the master died; a fresh connection
+            // is the best the run can do), so count it.
+            if (_controlPath == null || !File.Exists(_controlPath)) _client.CountConnection();
+            var args = new List<string> { "-F", _configPath, "-T", _alias, "--", command.Text };
+            using var process = RunningProcess.Start(_client.SshPath, args, command.WriteStdin, command.OnStdoutLine, cancellationToken);
+            var outcome = await process.WaitAsync(command.Timeout, cancellationToken).ConfigureAwait(false);
+            if (outcome.TimedOut)
+                throw new SshException(SshErrorKind.CommandTimedOut, $"{VmName}: the command did not finish within {command.Timeout.TotalSeconds:0} s and was stopped.", Route.Target.ToString());
+            if (outcome.ExitCode == 255)
+                throw SshErrorClassifier.Classify(Route, VmName, outcome.Stderr);
+            return new SshCommandResult(outcome.ExitCode, outcome.Stdout, outcome.Stderr);
+        }
+
+        private void CloseMaster()
+        {
+            var master = _master;
+            if (master == null) return;
+            _closeMaster.TrySetResult(true);
+            if (!master.Exited.Wait(TimeSpan.FromSeconds(5))) master.Kill();
+            master.Dispose();
+            _master = null;
+        }
+
+        public void Dispose()
+        {
+            CloseMaster();
+            try { File.Delete(_configPath); } catch (IOException) { }
+        }
+    }
+}

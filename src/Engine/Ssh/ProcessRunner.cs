@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SysVmPatch.Engine.Ssh
+{
+    /// <summary>How a child process ended.</summary>
+    internal sealed record ProcessOutcome(int ExitCode, string Stdout, string Stderr, bool TimedOut, bool Killed);
+
+    /// <summary>
+    /// A started child process with its stdout/stderr read as they come, its stdin fed by a writer, and an
+    /// awaitable end. netstandard2.0 has no WaitForExitAsync and no ArgumentList, hence this small wrapper.
+    /// </summary>
+    internal sealed class RunningProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _stdout = new StringBuilder();
+        private readonly StringBuilder _stderr = new StringBuilder();
+        private readonly TaskCompletionSource<bool> _exited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task _stdinTask = Task.CompletedTask;
+        private CancellationTokenSource? _stdinCancel;
+        private volatile bool _killed;
+
+        private RunningProcess(Process process) { _process = process; }
+
+        public int Id => _process.Id;
+        public bool HasExited => _exited.Task.IsCompleted;
+        public Task Exited => _exited.Task;
+
+        public static RunningProcess Start(string fileName, IReadOnlyList<string> arguments, Func<Stream, CancellationToken, Task>? writeStdin, Action<string>? onStdoutLine, CancellationToken stdinToken)
+        {
+            var psi = new ProcessStartInfo(fileName, CommandLine.Join(arguments))
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                CreateNoWindow = true,
+            };
+            var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+            var running = new RunningProcess(process);
+            // The stdin writer is stopped when the process ends: nobody reads what it would still write.
+            var stdinCancel = CancellationTokenSource.CreateLinkedTokenSource(stdinToken);
+            running._stdinCancel = stdinCancel;
+            process.Exited += (s, e) =>
+            {
+                running._exited.TrySetResult(true);
+                try { stdinCancel.Cancel(); } catch (ObjectDisposedException) { }
+            };
+            process.OutputDataReceived += (s, e) =>
+            {
+                if (e.Data == null) return;
+                lock (running._stdout) running._stdout.Append(e.Data).Append('\n');
+                try { onStdoutLine?.Invoke(e.Data); } catch (Exception) { /* a listener's bug must not stop the read loop */ }
+            };
+            process.ErrorDataReceived += (s, e) =>
+            {
+                if (e.Data == null) return;
+                lock (running._stderr) running._stderr.Append(e.Data).Append('\n');
+            };
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            running._stdinTask = Task.Run(async () =>
+            {
+                var stdin = process.StandardInput.BaseStream;
+                try
+                {
+                    if (writeStdin != null) await writeStdin(stdin, stdinCancel.Token).ConfigureAwait(false);
+                }
+                catch (IOException) { /* the process went away (connection dropped); its exit code says why */ }
+                catch (OperationCanceledException) { }
+                catch (Exception)
+                {
+                    running.Kill();
+                    throw;
+                }
+                finally
+                {
+                    try { stdin.Close(); } catch (IOException) { }
+                }
+            });
+            return running;
+        }
+
+        /// <summary>Waits for the end; kills the process at the timeout or on cancellation (then rethrows it).</summary>
+        public async Task<ProcessOutcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            bool timedOut = false;
+            using (var delayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var delay = Task.Delay(timeout, delayCancel.Token);
+                var first = await Task.WhenAny(_exited.Task, delay).ConfigureAwait(false);
+                delayCancel.Cancel();
+                if (first != _exited.Task)
+                {
+                    Kill();
+                    timedOut = !cancellationToken.IsCancellationRequested;
+                }
+            }
+            if (_killed)
+            {
+                // A killed multiplexed ssh client has handed its pipes to the master, which keeps them open until the
+                // remote command ends: do not wait for end of file, take what arrived.
+                await Task.Run(() => _process.WaitForExit(2000)).ConfigureAwait(false);
+            }
+            else
+            {
+                // WaitForExit() without a timeout also waits for the asynchronous output readers to reach end of file.
+                await Task.Run(() => _process.WaitForExit()).ConfigureAwait(false);
+            }
+            try { await _stdinTask.ConfigureAwait(false); }
+            catch (Exception) when (_killed) { }
+            cancellationToken.ThrowIfCancellationRequested();
+            string stdout, stderr;
+            lock (_stdout) stdout = _stdout.ToString();
+            lock (_stderr) stderr = _stderr.ToString();
+            return new ProcessOutcome(_process.HasExited ? _process.ExitCode : -1, stdout, stderr, timedOut, _killed);
+        }
+
+        public string StderrSoFar()
+        {
+            lock (_stderr) return _stderr.ToString();
+        }
+
+        public void Kill()
+        {
+            _killed = true;
+            try { if (!_process.HasExited) _process.Kill(); } catch (InvalidOperationException) { } catch (System.ComponentModel.Win32Exception) { }
+        }
+
+        public void Dispose()
+        {
+            _process.Dispose();
+            _stdinCancel?.Dispose();
+        }
+    }
+
+    /// <summary>Quotes arguments into one command line the way both Windows and .NET on Unix split it back.</summary>
+    internal static class CommandLine
+    {
+        public static string Join(IReadOnlyList<string> arguments)
+        {
+            var sb = new StringBuilder();
+            foreach (string arg in arguments)
+            {
+                if (sb.Length > 0) sb.Append(' ');
+                Append(sb, arg);
+            }
+            return sb.ToString();
+        }
+
+        private static void Append(StringBuilder sb, string arg)
+        {
+            if (arg.Length > 0 && arg.IndexOfAny(new[] { ' ', '\t', '\n', '"', '\'', '\\' }) < 0) { sb.Append(arg); return; }
+            sb.Append('"');
+            int backslashes = 0;
+            foreach (char c in arg)
+            {
+                if (c == '\\') { backslashes++; continue; }
+                if (c == '"') { sb.Append('\\', backslashes * 2 + 1); backslashes = 0; sb.Append('"'); continue; }
+                sb.Append('\\', backslashes);
+                backslashes = 0;
+                sb.Append(c);
+            }
+            sb.Append('\\', backslashes * 2);
+            sb.Append('"');
+        }
+    }
+}

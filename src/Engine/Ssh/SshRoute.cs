@@ -1,0 +1,22 @@
+using System;
+using System.Collections.Generic;
+
+namespace SysVmPatch.Engine.Ssh
+{
+    /// <summary>
+    /// How to reach one VM: the target hop, the jump hops in order (empty for a direct connection), and the
+    /// security settings that apply to every hop of the route.
+    /// </summary>
+    public sealed record SshRoute(SshHop Target)
+    {
+        /// <summary>Jump hosts, outermost first (ProxyJump order).</summary>
+        public IReadOnlyList<SshHop> Jumps { get; init; } = Array.Empty<SshHop>();
+        /// <summary>known_hosts file for every hop; null: ssh's defaults (~/.ssh/known_hosts).</summary>
+        public string? KnownHostsFile { get; init; }
+        /// <summary>Strict host key checking: on unless the run explicitly turns it off.</summary>
+        public bool StrictHostKeyChecking { get; init; } = true;
+        public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+        public override string ToString() => Jumps.Count == 0 ? Target.ToString() : $"{Target} via {string.Join(",", Jumps)}";
+    }
+}

@@ -1,0 +1,146 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.Ssh;
+using Xunit.Abstractions;
+
+namespace SysVmPatch.Tests.Ssh
+{
+    /// <summary>The OpenSSH transport against a real sshd on loopback, direct and through a jump hop.</summary>
+    public sealed class OpenSshClientTests : IClassFixture<OpenSshClientTests.SshdFixture>
+    {
+        public sealed class SshdFixture : IDisposable
+        {
+            private LocalSshd? _sshd;
+            public LocalSshd Sshd => _sshd ??= new LocalSshd();
+            public void Dispose() => _sshd?.Dispose();
+        }
+
+        private readonly SshdFixture _fixture;
+        private readonly ITestOutputHelper _output;
+
+        public OpenSshClientTests(SshdFixture fixture, ITestOutputHelper output)
+        {
+            _fixture = fixture;
+            _output = output;
+        }
+
+        [SshdFact]
+        public async Task Commands_through_a_jump_share_one_connection_and_report_output_and_exit_codes()
+        {
+            using var client = new OpenSshClient();
+            using var session = await client.OpenAsync("vm1", _fixture.Sshd.Route(viaJump: true), CancellationToken.None);
+            var ok = await session.RunAsync(new SshCommand("echo out; echo err >&2; exit 0"), CancellationToken.None);
+            var failed = await session.RunAsync(new SshCommand("exit 7"), CancellationToken.None);
+            var third = await session.RunAsync(new SshCommand("printf '%s' \"a b\""), CancellationToken.None);
+
+            Assert.Equal(0, ok.ExitCode);
+            Assert.Equal("out\n", ok.Stdout);
+            Assert.Contains("err", ok.Stderr);
+            Assert.Equal(7, failed.ExitCode);
+            Assert.Equal("a b\n", third.Stdout);
+            Assert.Equal(1, client.ConnectionsOpened);
+        }
+
+        [SshdFact]
+        public async Task Without_connection_sharing_each_command_is_its_own_connection()
+        {
+            using var client = new OpenSshClient(shareConnections: false);
+            using var session = await client.OpenAsync("vm1", _fixture.Sshd.Route(viaJump: true), CancellationToken.None);
+            for (int i = 0; i < 3; i++)
+                Assert.Equal("x\n", (await session.RunAsync(new SshCommand("echo x"), CancellationToken.None)).Stdout);
+            Assert.Equal(3, client.ConnectionsOpened);
+        }
+
+        [SshdFact]
+        public async Task Stdin_streams_an_upload_byte_for_byte()
+        {
+            var data = new byte[3 * 1024 * 1024 + 17];
+            new Random(42).NextBytes(data);
+            string expected = Hex(MD5.HashData(data));
+            string target = Path.Combine(_fixture.Sshd.Directory, "upload.bin");
+            using var client = new OpenSshClient();
+            using var session = await client.OpenAsync("vm1", _fixture.Sshd.Route(), CancellationToken.None);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var result = await session.RunAsync(new SshCommand($"cat > {target} && md5sum {target}")
+            {
+                WriteStdin = async (s, ct) => await s.WriteAsync(data, 0, data.Length, ct),
+            }, CancellationToken.None);
+            _output.WriteLine($"uploaded {data.Length} bytes in {sw.ElapsedMilliseconds} ms");
+            Assert.Equal(0, result.ExitCode);
+            Assert.StartsWith(expected, result.Stdout);
+        }
+
+        [SshdFact]
+        public async Task A_changed_host_key_is_refused_with_the_reason()
+        {
+            string wrong = Path.Combine(_fixture.Sshd.Directory, "known_hosts_wrong");
+            File.WriteAllText(wrong, $"[127.0.0.1]:{_fixture.Sshd.Port} {File.ReadAllText(_fixture.Sshd.OtherKey + ".pub").Trim()}\n");
+            using var client = new OpenSshClient();
+            var ex = await Assert.ThrowsAsync<SshException>(() => client.OpenAsync("vm1", _fixture.Sshd.Route(knownHosts: wrong), CancellationToken.None));
+            Assert.Equal(SshErrorKind.HostKeyVerificationFailed, ex.Kind);
+            Assert.Contains("vm1", ex.Message);
+        }
+
+        [SshdFact]
+        public async Task A_key_the_server_does_not_accept_is_reported_as_authentication_refused()
+        {
+            using var client = new OpenSshClient();
+            var ex = await Assert.ThrowsAsync<SshException>(() => client.OpenAsync("vm1", _fixture.Sshd.Route(key: _fixture.Sshd.OtherKey), CancellationToken.None));
+            Assert.Equal(SshErrorKind.AuthenticationFailed, ex.Kind);
+            Assert.DoesNotContain("PRIVATE KEY", ex.Message);
+        }
+
+        [SshdFact]
+        public async Task A_closed_port_is_connection_refused_and_a_dead_jump_host_is_named()
+        {
+            int closed = LocalSshd.FreePort();
+            using var client = new OpenSshClient();
+            var direct = await Assert.ThrowsAsync<SshException>(() => client.OpenAsync("vm1", _fixture.Sshd.Route(port: closed), CancellationToken.None));
+            Assert.Equal(SshErrorKind.ConnectionRefused, direct.Kind);
+
+            var viaDeadJump = await Assert.ThrowsAsync<SshException>(() => client.OpenAsync("vm1", _fixture.Sshd.Route(viaJump: true, jumpPort: closed), CancellationToken.None));
+            Assert.Equal(SshErrorKind.JumpHostFailed, viaDeadJump.Kind);
+            _output.WriteLine(viaDeadJump.Message);
+
+            var jumpCannotReach = await Assert.ThrowsAsync<SshException>(() => client.OpenAsync("vm1", _fixture.Sshd.Route(viaJump: true, port: closed), CancellationToken.None));
+            Assert.Equal(SshErrorKind.JumpHostFailed, jumpCannotReach.Kind);
+            _output.WriteLine(jumpCannotReach.Message);
+        }
+
+        [SshdFact]
+        public async Task Cancellation_and_timeouts_stop_the_remote_command()
+        {
+            using var client = new OpenSshClient();
+            using var session = await client.OpenAsync("vm1", _fixture.Sshd.Route(), CancellationToken.None);
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.RunAsync(new SshCommand("sleep 30"), cts.Token));
+            var timeout = await Assert.ThrowsAsync<SshException>(() => session.RunAsync(new SshCommand("sleep 30") { Timeout = TimeSpan.FromMilliseconds(300) }, CancellationToken.None));
+            Assert.Equal(SshErrorKind.CommandTimedOut, timeout.Kind);
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(25), "the sleeps were not stopped");
+            // The shared connection still works after a killed command.
+            Assert.Equal("ok\n", (await session.RunAsync(new SshCommand("echo ok"), CancellationToken.None)).Stdout);
+        }
+
+        [SshdFact]
+        public async Task Stdout_lines_arrive_while_the_command_runs()
+        {
+            using var client = new OpenSshClient();
+            using var session = await client.OpenAsync("vm1", _fixture.Sshd.Route(), CancellationToken.None);
+            var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var result = await session.RunAsync(new SshCommand("for i in 1 2 3; do echo line$i; done") { OnStdoutLine = lines.Enqueue }, CancellationToken.None);
+            Assert.Equal(new[] { "line1", "line2", "line3" }, lines.ToArray());
+        }
+
+        private static string Hex(byte[] bytes)
+        {
+            var sb = new StringBuilder();
+            foreach (var b in bytes) sb.Append(b.ToString("x2"));
+            return sb.ToString();
+        }
+    }
+}
