@@ -4,6 +4,7 @@ using System.Management.Automation;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.CloudStack;
 using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.Ssh;
 using SysVmPatch.Engine.Versions;
 
 namespace SysVmPatch.Cmdlets.Commands
@@ -14,7 +15,7 @@ namespace SysVmPatch.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsData.Compare, "SysVmVersion")]
     [OutputType(typeof(VersionComparison))]
-    public sealed class CompareSysVmVersionCommand : SysVmPatchCmdlet
+    public sealed class CompareSysVmVersionCommand : SshCmdlet
     {
         private readonly List<SystemVm> _vms = new List<SystemVm>();
 
@@ -31,6 +32,11 @@ namespace SysVmPatch.Cmdlets.Commands
         [ValidateNotNullOrEmpty]
         public string? BundlePath { get; set; }
 
+        /// <summary>Read /etc/cloudstack-release, the scripts signature, boot_up_done and the last live patch's outcome over SSH.</summary>
+        [Parameter]
+        public SwitchParameter Probe { get; set; }
+
+        /// <summary>VMs probed at once.</summary>
         [Parameter]
         [ValidateRange(1, 256)]
         public int ThrottleLimit { get; set; } = 16;
@@ -40,8 +46,10 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             if (_vms.Count == 0) return;
+            using var ssh = Probe.IsPresent ? new OpenSshClient() : null;
             var request = new ComparisonRequest
             {
+                Prober = ssh is null ? null : new SshVmProber(ssh, RouteOptions()),
                 TargetVersion = TargetVersion,
                 BundlePath = BundlePath is null ? null : GetUnresolvedProviderPathFromPSPath(BundlePath),
                 ThrottleLimit = ThrottleLimit,
