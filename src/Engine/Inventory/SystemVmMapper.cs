@@ -13,60 +13,21 @@ namespace SysVmPatch.Engine.Inventory
 
         public static SystemVm FromSystemVm(IDictionary<string, object?> item, IReadOnlyDictionary<string, HostInfo> hosts, string server)
         {
-            string? hostId = item.GetString("hostid");
-            hosts.TryGetValue(hostId ?? "", out var host);
             string? kind = item.GetString("systemvmtype");
-            return new SystemVm
+            var type = string.Equals(kind, "consoleproxy", StringComparison.OrdinalIgnoreCase) ? SystemVmType.CPVM : SystemVmType.SSVM;
+            return Common(item, hosts, server, type) with
             {
-                Id = item.GetString("id") ?? "",
-                Name = item.GetString("name") ?? "",
-                Type = string.Equals(kind, "consoleproxy", StringComparison.OrdinalIgnoreCase) ? SystemVmType.CPVM : SystemVmType.SSVM,
                 Role = kind,
-                State = item.GetString("state"),
                 AgentState = item.GetString("agentstate"),
-                ZoneId = item.GetString("zoneid"),
-                ZoneName = item.GetString("zonename"),
-                PodId = item.GetString("podid"),
-                PodName = item.GetString("podname"),
-                HostId = hostId,
-                HostName = item.GetString("hostname") ?? host?.Name,
-                HostAddress = host?.IpAddress,
-                Hypervisor = item.GetString("hypervisor"),
-                LinkLocalIp = item.GetString("linklocalip"),
-                PrivateIp = item.GetString("privateip"),
-                PublicIp = item.GetString("publicip"),
-                TemplateVersion = item.GetString("version"),
-                TemplateId = item.GetString("templateid"),
                 TemplateName = item.GetString("templatename"),
-                Created = ParseDate(item.GetString("created")),
-                Server = server,
             };
         }
 
-        public static SystemVm FromRouter(IDictionary<string, object?> item, IReadOnlyDictionary<string, HostInfo> hosts, string server)
-        {
-            string? hostId = item.GetString("hostid");
-            hosts.TryGetValue(hostId ?? "", out var host);
-            return new SystemVm
+        public static SystemVm FromRouter(IDictionary<string, object?> item, IReadOnlyDictionary<string, HostInfo> hosts, string server) =>
+            Common(item, hosts, server, SystemVmType.Router) with
             {
-                Id = item.GetString("id") ?? "",
-                Name = item.GetString("name") ?? "",
-                Type = SystemVmType.Router,
                 Role = item.GetString("role"),
-                State = item.GetString("state"),
-                ZoneId = item.GetString("zoneid"),
-                ZoneName = item.GetString("zonename"),
-                PodId = item.GetString("podid"),
-                PodName = item.GetString("podname"),
-                HostId = hostId,
-                HostName = item.GetString("hostname") ?? host?.Name,
-                HostAddress = host?.IpAddress,
-                Hypervisor = item.GetString("hypervisor"),
-                LinkLocalIp = item.GetString("linklocalip"),
-                PrivateIp = item.GetString("privateip"),
-                PublicIp = item.GetString("publicip"),
                 GuestIpAddress = item.GetString("guestipaddress"),
-                TemplateVersion = item.GetString("version"),
                 SoftwareVersion = item.GetString("softwareversion"),
                 ScriptsSignature = item.GetString("scriptsversion"),
                 RequiresUpgrade = item.GetBool("requiresupgrade"),
@@ -76,9 +37,34 @@ namespace SysVmPatch.Engine.Inventory
                 VpcName = item.GetString("vpcname"),
                 IsRedundant = item.GetBool("isredundantrouter") ?? false,
                 RedundantState = item.GetString("redundantstate"),
-                TemplateId = item.GetString("templateid"),
                 Account = item.GetString("account"),
                 Domain = item.GetString("domain"),
+            };
+
+        // The fields both responses name alike, joined with the VM's hypervisor host from listHosts.
+        private static SystemVm Common(IDictionary<string, object?> item, IReadOnlyDictionary<string, HostInfo> hosts, string server, SystemVmType type)
+        {
+            string? hostId = item.GetString("hostid");
+            hosts.TryGetValue(hostId ?? "", out var host);
+            return new SystemVm
+            {
+                Id = item.GetString("id") ?? "",
+                Name = item.GetString("name") ?? "",
+                Type = type,
+                State = item.GetString("state"),
+                ZoneId = item.GetString("zoneid"),
+                ZoneName = item.GetString("zonename"),
+                PodId = item.GetString("podid"),
+                PodName = item.GetString("podname"),
+                HostId = hostId,
+                HostName = item.GetString("hostname") ?? host?.Name,
+                HostAddress = host?.IpAddress,
+                Hypervisor = item.GetString("hypervisor"),
+                LinkLocalIp = item.GetString("linklocalip"),
+                PrivateIp = item.GetString("privateip"),
+                PublicIp = item.GetString("publicip"),
+                TemplateVersion = item.GetString("version"),
+                TemplateId = item.GetString("templateid"),
                 Created = ParseDate(item.GetString("created")),
                 Server = server,
             };

@@ -25,31 +25,23 @@ namespace SysVmPatch.Tests.Restart
     {
         private readonly ITestOutputHelper _out;
         private readonly string _historyPath = Path.Combine(Path.GetTempPath(), "svp-restart-" + Guid.NewGuid().ToString("N"), "history.jsonl");
-        private Lab? _lab;
-        private FakeCloudStackServer? _server;
-        private CloudStackClient? _client;
+        private LabWorld? _world;
 
         public RollingRestartLabTests(ITestOutputHelper output) { _out = output; }
 
         public async Task InitializeAsync()
         {
             if (LabRequirements.Missing() != null) return;
-            _lab = await Lab.StartAsync(LabSpec.Generate(zones: 1, hostsPerZone: 4, vmsPerHost: 5));
-            _server = await FakeCloudStackServer.StartAsync(_lab.Topology, _lab, new FakeCloudStackOptions { JobPendingTime = TimeSpan.FromMilliseconds(50) });
-            _client = new CloudStackClient(CloudStackConnectionSettings.Create(_server.Endpoint.ToString(), _server.ApiKey, new CloudStackSecret(_server.SecretKey), "lab")
-                .With(jobPollInitialDelay: TimeSpan.FromMilliseconds(50), jobPollMaxDelay: TimeSpan.FromMilliseconds(500)));
+            _world = await LabWorld.StartAsync(LabSpec.Generate(zones: 1, hostsPerZone: 4, vmsPerHost: 5));
         }
 
         public async Task DisposeAsync()
         {
-            _client?.Dispose();
-            if (_server != null) await _server.DisposeAsync();
-            if (_lab != null) await _lab.DisposeAsync();
+            if (_world != null) await _world.DisposeAsync();
             try { Directory.Delete(Path.GetDirectoryName(_historyPath)!, recursive: true); } catch (DirectoryNotFoundException) { }
         }
 
-        private async Task<System.Collections.Generic.IReadOnlyList<SystemVm>> FleetAsync() =>
-            await InventoryReader.ReadAsync(new[] { _client! }, new InventoryQuery(), CancellationToken.None);
+        private Task<System.Collections.Generic.IReadOnlyList<SystemVm>> FleetAsync() => _world!.FleetAsync();
 
         [LabFact]
         public async Task A_batched_reboot_of_20_VMs_waits_for_each_and_records_each_with_its_reason()
@@ -58,10 +50,10 @@ namespace SysVmPatch.Tests.Restart
             Assert.Equal(20, fleet.Count);
             var failing = fleet.Last(v => v.Type == SystemVmType.Router && !v.IsRedundant);
             var neverBack = fleet.Single(v => v.Type == SystemVmType.CPVM);
-            _server!.Faults.FailJob(failing.Name, "rebootRouter", "Unable to reboot domR: host is in maintenance");
-            _server.UpdateVm(neverBack.Name, r => r with { AgentNeverConnects = true });
+            _world!.Server.Faults.FailJob(failing.Name, "rebootRouter", "Unable to reboot domR: host is in maintenance");
+            _world!.Server.UpdateVm(neverBack.Name, r => r with { AgentNeverConnects = true });
             var history = new HistoryStore(_historyPath);
-            var service = new RestartService(n => n == "lab" ? _client : null, history);
+            var service = new RestartService(_world!.ServerByName, history);
             var options = new RestartOptions { Mode = RestartMode.Reboot, Wait = true, Timeout = TimeSpan.FromSeconds(8), PollInterval = TimeSpan.FromMilliseconds(200) };
             var events = new System.Collections.Concurrent.ConcurrentQueue<RolloutEvent>();
             var watch = Stopwatch.StartNew();
@@ -76,7 +68,7 @@ namespace SysVmPatch.Tests.Restart
             Assert.Equal(RestartStatus.TimedOut, timedOut.Status);
             Assert.Contains("Disconnected", timedOut.Error);
             Assert.All(results.Where(r => r.VmName != failing.Name && r.VmName != neverBack.Name), r => Assert.Equal(RestartStatus.Restarted, r.Status));
-            Assert.All(fleet, vm => Assert.True(_lab!.IsVmRunning(vm.Name)));
+            Assert.All(fleet, vm => Assert.True(_world!.Lab.IsVmRunning(vm.Name)));
 
             // The redundant pair: BACKUP in an earlier batch than PRIMARY.
             var pair = fleet.Where(v => v.IsRedundant).ToList();
@@ -93,7 +85,7 @@ namespace SysVmPatch.Tests.Restart
             Assert.Equal("Failed", records.Single(r => r.VmName == failing.Name).Status);
             Assert.Contains("host is in maintenance", records.Single(r => r.VmName == failing.Name).Error);
             Assert.Equal("TimedOut", records.Single(r => r.VmName == neverBack.Name).Status);
-            Assert.DoesNotContain(records, r => (r.Error ?? "").Contains(_server.SecretKey, StringComparison.Ordinal));
+            Assert.DoesNotContain(records, r => (r.Error ?? "").Contains(_world!.Server.SecretKey, StringComparison.Ordinal));
         }
 
         [LabFact]
@@ -102,10 +94,10 @@ namespace SysVmPatch.Tests.Restart
             var fleet = await FleetAsync();
             var good = fleet.First(v => v.Type == SystemVmType.SSVM);
             var bad = fleet.First(v => v.Type == SystemVmType.Router && !v.IsRedundant);
-            _lab!.SetServiceFault(bad.Name, "haproxy", "fail");
+            _world!.Lab.SetServiceFault(bad.Name, "haproxy", "fail");
             using var ssh = new OpenSshClient();
-            var route = new SshRouteOptions { IdentityFile = _lab.PrivateKeyPath, KnownHostsFile = _lab.KnownHostsPath };
-            var service = new RestartService(n => _client, new HistoryStore(_historyPath), new ServiceRestarter(ssh, route));
+            var route = _world.SshOptions;
+            var service = new RestartService(_world!.ServerByName, new HistoryStore(_historyPath), new ServiceRestarter(ssh, route));
             var options = new RestartOptions { Mode = RestartMode.Services, Timeout = TimeSpan.FromSeconds(60) };
 
             var results = await service.RunAsync(new[] { good, bad }, options, new RolloutOptions { BatchSize = 2 }, "run-svc", null, null, CancellationToken.None);
@@ -113,11 +105,11 @@ namespace SysVmPatch.Tests.Restart
             var ok = results.Single(r => r.VmName == good.Name);
             Assert.Equal(RestartStatus.Restarted, ok.Status);
             foreach (var svc in new[] { "cloud", "apache2", "portmap" })
-                Assert.Contains(_lab.ServiceCalls(good.Name), c => c.EndsWith("systemctl restart " + svc, StringComparison.Ordinal));
+                Assert.Contains(_world!.Lab.ServiceCalls(good.Name), c => c.EndsWith("systemctl restart " + svc, StringComparison.Ordinal));
             var failed = results.Single(r => r.VmName == bad.Name);
             Assert.Equal(RestartStatus.Failed, failed.Status);
             Assert.Contains("haproxy", failed.Error);
-            Assert.DoesNotContain(_server!.Calls, c => c.Command != null && !c.Command.StartsWith("list", StringComparison.Ordinal));
+            Assert.DoesNotContain(_world!.Server.Calls, c => c.Command != null && !c.Command.StartsWith("list", StringComparison.Ordinal));
         }
     }
 }
