@@ -1,0 +1,38 @@
+using System;
+using System.Collections.Generic;
+using SysVmPatch.Engine.Inventory;
+
+namespace SysVmPatch.Engine.LivePatch
+{
+    /// <summary>One VM's record of a live-patch rollout.</summary>
+    public sealed record LivePatchResult
+    {
+        public string VmId { get; init; } = "";
+        public string VmName { get; init; } = "";
+        public SystemVmType VmType { get; init; }
+        public string? Zone { get; init; }
+        public string Server { get; init; } = "";
+        public string RunId { get; init; } = "";
+        /// <summary>Template release the VM runs (unchanged by a live patch).</summary>
+        public string? FromVersion { get; init; }
+        /// <summary>The bundle's release when known.</summary>
+        public string? ToVersion { get; init; }
+        public string? FromSignature { get; init; }
+        /// <summary>The signature the VM ends on (the old one after a rollback).</summary>
+        public string? ToSignature { get; init; }
+        public LivePatchStatus Status { get; init; }
+        /// <summary>The step that failed, or the reason a VM was skipped (Recreate, Cancelled, ...).</summary>
+        public string? FailedStep { get; init; }
+        public string? Error { get; init; }
+        public TimeSpan Duration { get; init; }
+        /// <summary>What happened, in order ("preflight ok", "backup ok", "restart haproxy", ...).</summary>
+        public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
+        /// <summary>1-based batch; 0 when the VM was not in any batch (decided at planning).</summary>
+        public int Batch { get; init; }
+        /// <summary>What an earlier run left on the VM, when that run's controller never reported it (e.g. it died).</summary>
+        public string? PreviousRun { get; init; }
+        public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
+        public bool IsFailure => Status == LivePatchStatus.Failed || Status == LivePatchStatus.RolledBack || Status == LivePatchStatus.RollbackFailed;
+    }
+}

@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.Rollout;
+using SysVmPatch.Engine.Ssh;
+
+namespace SysVmPatch.Engine.LivePatch
+{
+    /// <summary>
+    /// Live-patches system VMs in a rolling rollout: plans (no remote call), then per VM the controller side
+    /// (<see cref="VmPatcher"/>) and the on-VM agent, batch by batch. One result per VM, streamed as each ends.
+    /// </summary>
+    public sealed class LivePatchService
+    {
+        private readonly Func<LivePatchOptions, ISshClient> _sshFactory;
+
+        /// <param name="sshFactory">The transport per run; default: the OpenSSH client.</param>
+        public LivePatchService(Func<LivePatchOptions, ISshClient>? sshFactory = null)
+        {
+            _sshFactory = sshFactory ?? (o => new OpenSshClient(o.ShareConnections));
+        }
+
+        /// <summary>SSH connections the last run opened (one per VM with connection sharing).</summary>
+        public int LastRunConnections { get; private set; }
+
+        /// <summary>The plan (what -WhatIf shows); no remote call at all.</summary>
+        public static LivePatchPlan Plan(IReadOnlyList<SystemVm> vms, LivePatchOptions options)
+        {
+            if (options?.Bundle == null) throw new ArgumentException("LivePatchOptions.Bundle is required.", nameof(options));
+            return LivePatchPlanner.Plan(vms, options.Bundle, options);
+        }
+
+        public static string NewRunId() => Guid.NewGuid().ToString("N").Substring(0, 12);
+
+        public async Task<IReadOnlyList<LivePatchResult>> RunAsync(IReadOnlyList<SystemVm> vms, LivePatchOptions options, Action<LivePatchEvent>? onEvent, CancellationToken cancellationToken)
+        {
+            var plan = Plan(vms, options);
+            string runId = options.RunId ?? NewRunId();
+            void Raise(LivePatchEvent e) { try { onEvent?.Invoke(e); } catch (Exception) { /* the caller's queue must not break a rollout */ } }
+
+            var results = new List<LivePatchResult>();
+            foreach (var entry in plan.Entries.Where(e => e.Action != LivePatchAction.Patch))
+            {
+                var r = new LivePatchResult
+                {
+                    VmId = entry.Vm.Id, VmName = entry.Vm.Name, VmType = entry.Vm.Type, Zone = entry.Vm.ZoneName, Server = entry.Vm.Server,
+                    RunId = runId, FromVersion = entry.FromVersion, ToVersion = options.Bundle.Version,
+                    FromSignature = entry.Vm.ScriptsSignature, ToSignature = entry.Vm.ScriptsSignature,
+                    Status = entry.Action == LivePatchAction.AlreadyCurrent ? LivePatchStatus.AlreadyCurrent : LivePatchStatus.Skipped,
+                    FailedStep = entry.Action == LivePatchAction.Skip ? entry.Reason!.Split(':')[0] : null,
+                    Error = entry.Reason, Steps = new[] { "planned: " + (entry.Reason ?? entry.Action.ToString()) },
+                };
+                results.Add(r);
+                Raise(new LivePatchEvent(LivePatchEventKind.Result) { VmName = r.VmName, Result = r });
+            }
+
+            using var ssh = _sshFactory(options);
+            var patcher = new VmPatcher(ssh, options, runId, Raise);
+            var reapply = new NetworkReapplyTracker(plan.RolloutItems.Select(i => i.Value), options);
+            var executor = new RollingExecutor<SystemVm, LivePatchResult>(
+                async (vm, batch, ct) =>
+                {
+                    var result = await patcher.PatchAsync(vm, batch, ct).ConfigureAwait(false);
+                    return await reapply.AfterAsync(vm, result, Raise, ct).ConfigureAwait(false);
+                },
+                r => r.IsFailure,
+                (vm, batch, why) => new LivePatchResult
+                {
+                    VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = runId,
+                    FromVersion = ReleaseVersion.TryParse(vm.TemplateVersion)?.ToString(), ToVersion = options.Bundle.Version,
+                    FromSignature = vm.ScriptsSignature, ToSignature = vm.ScriptsSignature,
+                    Status = LivePatchStatus.Skipped, FailedStep = why.Contains("cancel") ? "Cancelled" : why.Contains("partner") ? "PartnerFailed" : "Stopped",
+                    Error = why, Batch = batch, Steps = new[] { why },
+                });
+            var rolled = await executor.RunAsync(plan.RolloutItems, options.Rollout,
+                e => Raise(new LivePatchEvent(LivePatchEventKind.Progress) { Rollout = e, VmName = e.ItemName, Message = e.Message }),
+                r =>
+                {
+                    Raise(new LivePatchEvent(LivePatchEventKind.Result) { VmName = r.VmName, Result = r });
+                    foreach (var w in r.Warnings) Raise(new LivePatchEvent(LivePatchEventKind.Warning) { VmName = r.VmName, Message = w });
+                },
+                cancellationToken).ConfigureAwait(false);
+            results.AddRange(rolled);
+            LastRunConnections = ssh.ConnectionsOpened;
+            return results;
+        }
+
+        /// <summary>Re-applies a network's router rules once, after the last of its routers in this run ends patched.</summary>
+        private sealed class NetworkReapplyTracker
+        {
+            private readonly LivePatchOptions _options;
+            private readonly Dictionary<string, int> _remaining = new Dictionary<string, int>();
+            private readonly HashSet<string> _spoiled = new HashSet<string>();
+
+            public NetworkReapplyTracker(IEnumerable<SystemVm> vms, LivePatchOptions options)
+            {
+                _options = options;
+                if (!options.ReapplyRouterRules) return;
+                foreach (var vm in vms)
+                    if (RouterRuleReapplier.NetworkKey(vm) is string key) _remaining[key] = _remaining.TryGetValue(key, out int n) ? n + 1 : 1;
+            }
+
+            public async Task<LivePatchResult> AfterAsync(SystemVm vm, LivePatchResult result, Action<LivePatchEvent> raise, CancellationToken ct)
+            {
+                if (!_options.ReapplyRouterRules || !(RouterRuleReapplier.NetworkKey(vm) is string key)) return result;
+                bool last;
+                lock (_remaining)
+                {
+                    if (result.Status != LivePatchStatus.Patched && result.Status != LivePatchStatus.AlreadyCurrent) _spoiled.Add(key);
+                    _remaining[key]--;
+                    last = _remaining[key] == 0 && !_spoiled.Contains(key);
+                }
+                if (!last || result.Status != LivePatchStatus.Patched) return result;
+                if (!_options.Apis.TryGetValue(vm.Server, out var api))
+                    return result with { Warnings = result.Warnings.Concat(new[] { $"rules not re-applied: no API connection named '{vm.Server}'" }).ToArray() };
+                try
+                {
+                    string done = await RouterRuleReapplier.ReapplyAsync(vm, api, ct).ConfigureAwait(false);
+                    raise(new LivePatchEvent(LivePatchEventKind.Step) { VmName = vm.Name, Message = done });
+                    return result with { Steps = result.Steps.Concat(new[] { done }).ToArray() };
+                }
+                catch (Exception ex) when (!(ex is OutOfMemoryException))
+                {
+                    return result with { Warnings = result.Warnings.Concat(new[] { "patched, but re-applying the rules failed: " + ex.Message }).ToArray() };
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.LivePatch;
+using SysVmPatch.Tests.Infrastructure;
+using SysVmPatch.Tests.NamespaceLab;
+using SysVmPatch.TestWorld.NamespaceLab;
+using SysVmPatch.TestWorld.Topology;
+using Xunit.Abstractions;
+using static SysVmPatch.Tests.LivePatch.LabPatching;
+
+namespace SysVmPatch.Tests.LivePatch
+{
+    /// <summary>Live patch against the namespace lab: real sshd, jump hosts, the on-VM agent, the service stand-in.</summary>
+    [Collection(LabCollection.Name)]
+    public sealed class LivePatchRolloutLabTests
+    {
+        private readonly ITestOutputHelper _output;
+        public LivePatchRolloutLabTests(ITestOutputHelper output) { _output = output; }
+
+        [LabFact]
+        public async Task A_twenty_vm_mixed_rollout_patches_all_in_batches_backup_before_primary_and_a_rerun_changes_nothing()
+        {
+            await using var lab = await Lab.StartAsync(LabSpec.Generate(1, 4, 5));
+            using var bundle = new TestBundle();
+            var vms = Vms(lab);
+            Assert.Equal(20, vms.Count);
+            var keystores = lab.Topology.Vms.Where(v => v.Type != SystemVmType.Router)
+                .ToDictionary(v => v.Name, v => File.ReadAllBytes(lab.VmPath(v.Name, "/usr/local/cloud/systemvm/conf/cloud.jks")));
+            var agentProperties = lab.Topology.Vms.Where(v => v.Type != SystemVmType.Router)
+                .ToDictionary(v => v.Name, v => File_(lab, v.Name, "/usr/local/cloud/systemvm/conf/agent.properties"));
+
+            var service = new LivePatchService();
+            var results = await RunAsync(service, vms, Options(lab, bundle, batchSize: 6, throttle: 3), _output);
+
+            Assert.Equal(20, results.Count);
+            Assert.All(results, r => Assert.True(r.Status == LivePatchStatus.Patched, $"{r.VmName}: {r.Status} {r.FailedStep} {r.Error}"));
+            Assert.Equal(4, results.Max(r => r.Batch));
+            Assert.All(results.GroupBy(r => r.Batch), g => Assert.InRange(g.Count(), 1, 6));
+            Assert.All(results, r => Assert.Equal(bundle.Bundle.Signature, r.ToSignature));
+            Assert.Single(results.Select(r => r.RunId).Distinct());
+            Assert.Equal(20, service.LastRunConnections); // one shared connection per VM
+
+            foreach (var vm in lab.Topology.Vms)
+            {
+                Assert.Equal(bundle.Bundle.Signature, Signature(lab, vm.Name));
+                Assert.Contains(TestBundle.NewScriptMarker, File_(lab, vm.Name, "/opt/cloud/bin/get_template_version.sh"));
+                AssertServicesActive(lab, vm);
+                Assert.Equal(vm.Spec.ServicesOrDefault().Count, Restarts(lab, vm.Name));
+                Assert.False(HasStageOrBackup(lab, vm.Name), vm.Name + " kept its stage or backup after success");
+                Assert.False(LockHeld(lab, vm.Name));
+                Assert.Equal("Cloudstack Release " + vm.Spec.Release, File_(lab, vm.Name, "/etc/cloudstack-release").Split(' ').Take(3).Aggregate((a, b) => a + " " + b));
+            }
+            foreach (var (name, jks) in keystores)
+            {
+                Assert.Equal("new agent jar 4.19.1\n", File_(lab, name, "/usr/local/cloud/systemvm/cloud-agent.jar"));
+                Assert.Equal(jks, File.ReadAllBytes(lab.VmPath(name, "/usr/local/cloud/systemvm/conf/cloud.jks")));
+                Assert.Equal(agentProperties[name], File_(lab, name, "/usr/local/cloud/systemvm/conf/agent.properties"));
+                Assert.True(File.Exists(lab.VmPath(name, "/usr/local/cloud/systemvm/certs/realhostip.crt")));
+            }
+            var cpvm = lab.Topology.Vms.Single(v => v.Type == SystemVmType.CPVM);
+            var rule = await lab.ExecInVmAsync(cpvm.Name, "iptables -C INPUT -i eth0 -p tcp -m state --state NEW -m tcp --dport 8080 -j ACCEPT && echo present");
+            Assert.Contains("present", rule.Output);
+            Assert.All(lab.Topology.Vms.Where(v => v.Type == SystemVmType.Router), r =>
+                Assert.Equal("", File_(lab, r.Name, "/usr/local/cloud/systemvm/cloud-agent.jar").Contains("new agent", StringComparison.Ordinal) ? "router got the agent" : ""));
+
+            // The redundant pair: BACKUP in an earlier batch, and its services restarted before the PRIMARY's.
+            var backup = lab.Topology.Vms.Single(v => v.Spec.RedundantState == "BACKUP");
+            var primary = lab.Topology.Vms.Single(v => v.Spec.RedundantState == "PRIMARY");
+            Assert.True(results.Single(r => r.VmName == backup.Name).Batch < results.Single(r => r.VmName == primary.Name).Batch);
+            long LastRestart(string vm) => lab.ServiceCalls(vm).Where(c => c.Contains(" restart ")).Select(c => long.Parse(c.Split(' ')[0])).Max();
+            long FirstRestart(string vm) => lab.ServiceCalls(vm).Where(c => c.Contains(" restart ")).Select(c => long.Parse(c.Split(' ')[0])).Min();
+            Assert.True(LastRestart(backup.Name) <= FirstRestart(primary.Name));
+
+            // Idempotent: a second run finds every VM current and restarts nothing.
+            var again = await RunAsync(new LivePatchService(), vms, Options(lab, bundle, batchSize: 6, throttle: 3), _output);
+            Assert.All(again, r => Assert.Equal(LivePatchStatus.AlreadyCurrent, r.Status));
+            foreach (var vm in lab.Topology.Vms) Assert.Equal(vm.Spec.ServicesOrDefault().Count, Restarts(lab, vm.Name));
+        }
+
+        [LabFact]
+        public async Task A_service_that_fails_to_restart_rolls_the_vm_back_to_its_old_scripts_with_services_active()
+        {
+            await using var lab = await Lab.StartAsync(SmallLab());
+            using var bundle = new TestBundle();
+            var router = lab.Topology.Vm("r-3-VM");
+            string oldSignature = Signature(lab, router.Name);
+            string oldScript = File_(lab, router.Name, "/opt/cloud/bin/get_template_version.sh");
+            lab.SetServiceFault(router.Name, "haproxy", "fail-once");
+
+            var results = await RunAsync(new LivePatchService(), Vms(lab), Options(lab, bundle), _output);
+
+            var r = results.Single(x => x.VmName == router.Name);
+            Assert.Equal(LivePatchStatus.RolledBack, r.Status);
+            Assert.Equal("restart", r.FailedStep);
+            Assert.Contains("haproxy", r.Error);
+            Assert.Equal(oldSignature, r.ToSignature);
+            Assert.Equal(oldSignature, Signature(lab, router.Name));
+            Assert.Equal(oldScript, File_(lab, router.Name, "/opt/cloud/bin/get_template_version.sh"));
+            Assert.False(File.Exists(lab.VmPath(router.Name, "/opt/cloud/bin/new_in_4191.sh")), "a file the patch added survived the rollback");
+            AssertServicesActive(lab, router);
+            Assert.Contains(r.Steps, s => s.StartsWith("rollback ok", StringComparison.Ordinal));
+            Assert.False(LockHeld(lab, router.Name));
+            // The other VMs are unaffected.
+            Assert.All(results.Where(x => x.VmName != router.Name), x => Assert.Equal(LivePatchStatus.Patched, x.Status));
+        }
+
+        internal static LabSpec SmallLab(int? routerDiskMiB = null) => new(new[]
+        {
+            new ZoneSpec("zone1", new[]
+            {
+                new HostSpec("kvm-a", new[]
+                {
+                    new VmSpec("s-1-VM", SystemVmType.SSVM),
+                    new VmSpec("v-2-VM", SystemVmType.CPVM),
+                }),
+                new HostSpec("kvm-b", new[]
+                {
+                    new VmSpec("r-3-VM", SystemVmType.Router) { NetworkName = "net1", DiskMiB = routerDiskMiB },
+                    new VmSpec("r-4-VM", SystemVmType.Router) { NetworkName = "net2" },
+                }),
+            }),
+        });
+    }
+}
