@@ -46,7 +46,7 @@ BeforeAll {
         begin { $items = [System.Collections.Generic.List[object]]::new() }
         process { $items.Add($InputObject) }
         end {
-            $history = Join-Path $TestDrive ("history-" + [guid]::NewGuid().ToString('n'))
+            $history = Join-Path $TestDrive ("history-" + [guid]::NewGuid().ToString('n') + '.jsonl')
             $errors = $null
             $results = @($items | Restart-SysVm @Arguments -Confirm:$false -HistoryPath $history `
                     -ErrorVariable errors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
@@ -128,7 +128,7 @@ Describe 'Restart-SysVm parameters' {
 
 Describe 'Restart-SysVm on VMs whose management server is not connected' {
     It 'with -WhatIf emits nothing, writes no error and no history' {
-        $history = Join-Path $TestDrive 'whatif-history'
+        $history = Join-Path $TestDrive 'whatif-history.jsonl'
         $errors = $null
         $out = @(New-TestVm -Name r-1-VM | Restart-SysVm -WhatIf -HistoryPath $history -ErrorVariable errors -ErrorAction SilentlyContinue)
         $out.Count | Should -Be 0
@@ -225,7 +225,7 @@ Describe 'Restart-SysVm on VMs whose management server is not connected' {
 
     It 'warns at the end how many VMs were not restarted, naming the run' {
         $warnings = $null
-        $results = @(New-TestVm -Name r-20-VM | Restart-SysVm -Confirm:$false -HistoryPath (Join-Path $TestDrive 'warn-history') `
+        $results = @(New-TestVm -Name r-20-VM | Restart-SysVm -Confirm:$false -HistoryPath (Join-Path $TestDrive 'warn-history.jsonl') `
                 -ErrorAction SilentlyContinue -WarningVariable warnings -WarningAction SilentlyContinue)
         @($warnings) -join "`n" | Should -Match ([regex]::Escape($results[0].RunId))
     }
@@ -248,7 +248,7 @@ Describe "Restart-SysVm against the test world$labNote" -Skip:($null -ne $labSki
     ) {
         $before = Get-FleetState
         $before.Count | Should -BeGreaterThan 0
-        $history = Join-Path $TestDrive "lab-whatif-$Mode"
+        $history = Join-Path $TestDrive "lab-whatif-$Mode.jsonl"
         $errors = $null
         $out = @(Get-SystemVm | Restart-SysVm -Mode $Mode -Wait -WhatIf -HistoryPath $history -KeyFile $lab.KeyFile `
                 -KnownHostsFile $lab.KnownHostsFile -ErrorVariable errors -ErrorAction SilentlyContinue)
@@ -261,7 +261,7 @@ Describe "Restart-SysVm against the test world$labNote" -Skip:($null -ne $labSki
     It 'reboots two routers with -Wait: Restarted, with job ids and history records' {
         $routers = @(Get-SystemVm -Type Router -State Running | Select-Object -First 2)
         if ($routers.Count -lt 2) { Set-ItResult -Skipped -Because 'the test world has fewer than two running routers' ; return }
-        $history = Join-Path $TestDrive 'lab-reboot-history'
+        $history = Join-Path $TestDrive 'lab-reboot-history.jsonl'
         $results = @($routers | Restart-SysVm -Mode Reboot -Wait -Timeout 300 -Confirm:$false -HistoryPath $history -ErrorAction Stop)
 
         $results.Count | Should -Be 2
