@@ -282,3 +282,76 @@ Describe "Get-SystemVm | Compare-SysVmVersion against the test world$labNote" -S
         Disconnect-SysVmCloud -Server lab2
     }
 }
+
+Describe "Compare-SysVmVersion -Probe against the test world$labNote" -Skip:($null -ne $labSkipReason) {
+    BeforeAll {
+        Disconnect-All
+        Connect-Lab -Name lab | Out-Null
+        $lab = Get-LabState
+        $running = @(Get-SystemVm -State Running)
+        $warnings = $null
+        $probed = @($running | Compare-SysVmVersion -Probe -KeyFile $lab.KeyFile -KnownHostsFile $lab.KnownHostsFile `
+                -WarningVariable warnings -WarningAction SilentlyContinue)
+
+        function Read-VmSignature {
+            # What the VM's signature file holds, read with plain OpenSSH through the lab's own ssh_config (which
+            # names each VM and its jump host), so the expected value does not come from the code under test.
+            param([string] $Name)
+            $text = & ssh -F $lab.SshConfigFile -o BatchMode=yes $Name 'head -n1 /var/cache/cloud/cloud-scripts-signature' 2>$null
+            if ($LASTEXITCODE -ne 0) { throw "ssh to $Name through $($lab.SshConfigFile) failed with exit code $LASTEXITCODE" }
+            ([string]$text).Trim().ToLowerInvariant()
+        }
+    }
+
+    AfterAll {
+        Disconnect-All
+    }
+
+    It 'probes every running VM over SSH without a warning' {
+        $running.Count | Should -BeGreaterThan 0
+        $probed.Count | Should -Be $running.Count
+        @($warnings).Count | Should -Be 0
+        foreach ($r in $probed) {
+            $r.ProbeError | Should -BeNullOrEmpty
+            $r.Probed | Should -BeTrue
+            $r.BootFinished | Should -BeTrue
+        }
+    }
+
+    It 'reports the scripts signature the VM itself has, also for SSVM and CPVM' {
+        if (-not $lab.PSObject.Properties['SshConfigFile'] -or -not (Get-Command ssh -ErrorAction SilentlyContinue)) {
+            Set-ItResult -Skipped -Because 'the state file names no SshConfigFile, or ssh is not on the PATH'
+            return
+        }
+        foreach ($r in $probed) {
+            $r.CurrentSignature | Should -Not -BeNullOrEmpty
+            $r.CurrentSignature | Should -Be (Read-VmSignature -Name $r.Name) -Because "$($r.Name)'s /var/cache/cloud/cloud-scripts-signature"
+        }
+    }
+
+    It 'reads the template release from the VM' {
+        foreach ($r in $probed) {
+            [SysVmPatch.Engine.Versions.CloudStackVersion]::ParseOrNull($r.TemplateRelease) | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'lists no discrepancy where the API''s router signature equals the VM''s' {
+        foreach ($r in $probed | Where-Object { $_.Vm.ScriptsSignature }) {
+            $agree = $r.Vm.ScriptsSignature.Trim().ToLowerInvariant() -eq $r.CurrentSignature
+            @($r.Discrepancies | Where-Object { $_ -like 'scripts signature*' }).Count | Should -Be $(if ($agree) { 0 } else { 1 })
+        }
+    }
+
+    It 'fails the probe of an unknown host key with a warning and ProbeError, not an error' {
+        $emptyKnownHosts = Join-Path $TestDrive 'empty_known_hosts'
+        Set-Content -LiteralPath $emptyKnownHosts -Value '' -NoNewline
+        $warnings = $null
+        $errors = $null
+        $r = $running[0] | Compare-SysVmVersion -Probe -KeyFile $lab.KeyFile -KnownHostsFile $emptyKnownHosts `
+            -ConnectTimeoutSec 10 -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable errors
+        @($errors).Count | Should -Be 0
+        $r.Probed | Should -BeFalse
+        $r.ProbeError | Should -Not -BeNullOrEmpty
+        (@($warnings) -join "`n") | Should -Match ([regex]::Escape($running[0].Name))
+    }
+}
