@@ -47,7 +47,8 @@ namespace SysVmPatch.Cmdlets.Commands
             var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(Timeout) };
             string runId = Guid.NewGuid().ToString();
             using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
-            var results = RunEngine((pump, ct) =>
+            var connections = Engine.CloudStack.ConnectionRegistry.Shared.All;
+            var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {
                 var service = new RestartService(ServerResolver.ByName, History(), ssh is null ? null : new ServiceRestarter(ssh, RouteOptions(), pump.Verbose))
                 {
@@ -58,7 +59,7 @@ namespace SysVmPatch.Cmdlets.Commands
                     e => pump.Post(_ => WriteRolloutProgress(e)),
                     r => pump.Post(_ => WriteResult(r)),
                     ct);
-            });
+            }));
             CompleteProgress();
             int bad = results.Count(r => r.Status != RestartStatus.Restarted);
             if (bad > 0) WriteWarning($"{bad} of {results.Count} VMs were not restarted; see Get-PatchHistory -RunId {runId}");
@@ -81,7 +82,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 RestartMode.StopStart => router ? "stopRouter, startRouter" : "stopSystemVm, startSystemVm",
                 RestartMode.Recreate => router ? (vm.VpcId != null ? $"restartVPC {vm.VpcName} cleanup=true" : $"restartNetwork {vm.NetworkName} cleanup=true") : "destroySystemVm; CloudStack recreates it",
                 _ => "restart the enabled services over SSH",
-            } + (Force.IsPresent && Mode != RestartMode.Services ? ", forced" : "");
+            } + (Force.IsPresent && (Mode == RestartMode.Reboot || Mode == RestartMode.StopStart) ? ", forced" : "");
         }
     }
 }

@@ -24,11 +24,22 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         public void Verbose(string message) => Post(c => c.WriteVerbose(message));
         public void Warning(string message) => Post(c => c.WriteWarning(message));
 
-        /// <summary>Runs queued actions on the calling (pipeline) thread until <paramref name="task"/> ends, then the rest.</summary>
+        /// <summary>
+        /// Runs queued actions on the calling (pipeline) thread until <paramref name="task"/> ends, then the rest.
+        /// When the pipeline is stopped (Ctrl+C) writes start to throw; the engine's task, already cancelled, is
+        /// still waited for, so VMs in flight finish or roll back and their history is written before we return.
+        /// </summary>
         public void DrainUntil(Cmdlet cmdlet, Task task)
         {
             task.ContinueWith(_ => _queue.CompleteAdding(), TaskScheduler.Default);
-            foreach (var action in _queue.GetConsumingEnumerable()) action(cmdlet);
+            PipelineStoppedException? stopped = null;
+            foreach (var action in _queue.GetConsumingEnumerable())
+            {
+                if (stopped != null) continue;
+                try { action(cmdlet); }
+                catch (PipelineStoppedException e) { stopped = e; }
+            }
+            if (stopped != null) throw stopped;
         }
 
         public void Dispose() => _queue.Dispose();

@@ -57,8 +57,16 @@ namespace SysVmPatch.Engine.Restart
                     }
                 }
             }
-            catch (CloudStackException e)
+            catch (CloudStackJobTimeoutException e)
             {
+                jobs.Add(e.JobId);
+                status = RestartStatus.TimedOut;
+                error = e.Message;
+                Step(vm, steps, "timed out: " + e.Message);
+            }
+            catch (Exception e) when (e is CloudStackException || e is InvalidOperationException)
+            {
+                if (e is CloudStackJobFailedException failed) jobs.Add(failed.JobId);
                 status = RestartStatus.Failed;
                 error = e.Message;
                 Step(vm, steps, "failed: " + e.Message);

@@ -48,7 +48,10 @@ namespace SysVmPatch.Engine.Restart
             var executor = new RollingExecutor<SystemVm, RestartResult>(
                 async (vm, batch, ct) =>
                 {
-                    var result = await RestartOneAsync(vm, options, runId, recreatedNetworks, ct).ConfigureAwait(false);
+                    RestartResult result;
+                    // The executor needs every item to end in a result: one VM's surprise must not end the rollout.
+                    try { result = await RestartOneAsync(vm, options, runId, recreatedNetworks, ct).ConfigureAwait(false); }
+                    catch (Exception e) when (!(e is OutOfMemoryException)) { result = Failed(vm, options, runId, "unexpected: " + e.Message); }
                     return Completed(result, batch);
                 },
                 r => r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut,
