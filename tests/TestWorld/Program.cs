@@ -5,7 +5,11 @@ namespace SysVmPatch.TestWorld
 {
     internal static class Program
     {
-        // up | status | down: see LabCli. The fake CloudStack server joins `up` through LabCli.Companion.
-        private static Task<int> Main(string[] args) => LabCli.RunAsync(args);
+        // up | status | down: see LabCli. `up` also runs the fake CloudStack management server beside the lab.
+        private static Task<int> Main(string[] args)
+        {
+            LabCli.Companion = ManagementServerCompanion.StartAsync;
+            return LabCli.RunAsync(args);
+        }
     }
 }

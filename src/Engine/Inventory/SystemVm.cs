@@ -6,7 +6,7 @@ namespace SysVmPatch.Engine.Inventory
     /// One system VM or virtual router, in one shape whatever API call it came from
     /// (listSystemVms or listRouters), joined with its hypervisor host from listHosts.
     /// </summary>
-    public sealed class SystemVm
+    public sealed record SystemVm
     {
         public string Id { get; init; } = "";
         public string Name { get; init; } = "";

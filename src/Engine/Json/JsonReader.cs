@@ -113,10 +113,21 @@ namespace SysVmPatch.Engine.Json
                 }
             }
 
+            private readonly StringBuilder _sb = new StringBuilder();
+
             private string ReadString()
             {
                 _i++; // opening quote
-                var sb = new StringBuilder();
+                // Fast path: most strings have no escapes, so take them in one Substring.
+                int end = _i;
+                while (end < _s.Length)
+                {
+                    char ch = _s[end];
+                    if (ch == '"') { string plain = _s.Substring(_i, end - _i); _i = end + 1; return plain; }
+                    if (ch == '\\' || ch < 0x20) break;
+                    end++;
+                }
+                var sb = _sb.Clear();
                 while (true)
                 {
                     if (AtEnd) throw Error("unterminated string");

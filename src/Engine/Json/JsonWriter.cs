@@ -78,12 +78,20 @@ namespace SysVmPatch.Engine.Json
             sb.Append('}');
         }
 
+        private static bool NeedsEscaping(string s)
+        {
+            foreach (char c in s)
+                if (c < 0x20 || c == '"' || c == '\\' || c == '\u2028' || c == '\u2029') return true;
+            return false;
+        }
+
         private static bool IsNumber(object value) =>
             value is int || value is long || value is short || value is byte || value is uint || value is ulong
             || value is ushort || value is sbyte || value is decimal;
 
         public static void WriteString(StringBuilder sb, string s)
         {
+            if (!NeedsEscaping(s)) { sb.Append('"').Append(s).Append('"'); return; }
             sb.Append('"');
             foreach (char c in s)
             {

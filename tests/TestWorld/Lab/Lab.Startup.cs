@@ -49,7 +49,23 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             foreach (var tool in new[] { "/usr/sbin/sshd", "/usr/bin/unshare", "/usr/bin/nsenter", "/usr/bin/ssh-keygen" })
                 if (!File.Exists(tool)) return "needs " + tool;
             if (!File.Exists("/usr/sbin/ip") && !File.Exists("/usr/bin/ip") && !File.Exists("/sbin/ip")) return "needs ip (iproute2)";
-            return null;
+            return CanUnshare() ? null : "cannot create network and mount namespaces here (unshare --net --mount failed: a container without CAP_SYS_ADMIN?)";
+        }
+
+        // Being root is not enough inside some containers; one real try tells.
+        private static bool CanUnshare()
+        {
+            try
+            {
+                using var probe = Process.Start(new ProcessStartInfo("/usr/bin/unshare", "--net --mount true") { RedirectStandardError = true, UseShellExecute = false });
+                if (probe is null) return false;
+                if (!probe.WaitForExit(10_000)) { probe.Kill(); return false; }
+                return probe.ExitCode == 0;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false;
+            }
         }
 
         private async Task BuildAsync(CancellationToken ct)

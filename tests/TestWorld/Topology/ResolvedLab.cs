@@ -70,10 +70,14 @@ namespace SysVmPatch.TestWorld.Topology
         /// <summary>The cloud-scripts signature a VM of this release runs when the spec names none.</summary>
         public static string SignatureForRelease(string release) => Md5Hex("cloud-scripts " + release);
 
-        /// <summary>A stable UUID-shaped id from a kind and a name.</summary>
-        public static string IdFor(string kind, string name)
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Ids = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>A stable UUID-shaped id from a kind and a name (remembered: list filters ask for it per row).</summary>
+        public static string IdFor(string kind, string name) => Ids.GetOrAdd(kind + "/" + name, MakeId);
+
+        private static string MakeId(string key)
         {
-            string hex = Md5Hex(kind + "/" + name);
+            string hex = Md5Hex(key);
             return $"{hex.Substring(0, 8)}-{hex.Substring(8, 4)}-{hex.Substring(12, 4)}-{hex.Substring(16, 4)}-{hex.Substring(20, 12)}";
         }
 

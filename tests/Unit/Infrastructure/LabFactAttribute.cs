@@ -19,13 +19,12 @@ namespace SysVmPatch.Tests.Infrastructure
     public static class LabRequirements
     {
         /// <summary>Null when this machine can build the lab; otherwise why not.</summary>
-        public static string? Missing()
+        public static string? Missing() => Cached.Value;
+
+        private static readonly Lazy<string?> Cached = new Lazy<string?>(() =>
         {
-            if (!OperatingSystem.IsLinux()) return "needs Linux network namespaces";
-            if (!string.Equals(Environment.UserName, "root", StringComparison.Ordinal)) return "needs root for network namespaces";
-            if (!File.Exists("/usr/sbin/sshd")) return "needs /usr/sbin/sshd (apt-get install openssh-server)";
-            if (!File.Exists("/usr/bin/unshare")) return "needs unshare (util-linux)";
-            return null;
-        }
+            var why = SysVmPatch.TestWorld.NamespaceLab.Lab.MissingRequirement();
+            return why is null ? null : "the namespace lab " + why;
+        });
     }
 }

@@ -1,0 +1,39 @@
+#
+# Module manifest for SysVmPatch. In the repository it loads the build output under module/bin
+# (run ./build.ps1 first); build.ps1 -Task Package writes a copy with paths for the packaged layout.
+#
+@{
+    RootModule           = 'module/bin/SysVmPatch.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5d0f7c62-3b1e-4f4e-9a57-1c8d3f2b9e41'
+    Author               = 'SysVmPatch contributors'
+    CompanyName          = 'SysVmPatch'
+    Copyright            = '(c) SysVmPatch contributors. Apache License 2.0.'
+    Description          = 'Find, compare, live-patch and restart Apache CloudStack system VMs and virtual routers over SSH, in rolling batches, with rollback and an audit history.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @(
+        'module/SysVmPatch.Format.ps1xml'
+        'module/SysVmPatch.History.Format.ps1xml'
+    )
+    CmdletsToExport      = @(
+        'Connect-SysVmCloud'
+        'Disconnect-SysVmCloud'
+        'Get-SysVmCloud'
+        'Get-SystemVm'
+        'Compare-SysVmVersion'
+        'Invoke-LivePatch'
+        'Restart-SysVm'
+        'Get-PatchHistory'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('CloudStack', 'SystemVM', 'VirtualRouter', 'LivePatch', 'SSH', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri = 'https://www.apache.org/licenses/LICENSE-2.0'
+        }
+    }
+}

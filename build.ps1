@@ -1,0 +1,93 @@
+#Requires -Version 7.0
+<#
+.SYNOPSIS
+    Builds, tests and packages the SysVmPatch module.
+.DESCRIPTION
+    Build   compiles the engine and the cmdlets and assembles the loadable module under module/bin, so that
+            Import-Module ./SysVmPatch.psd1 works from the repository root. Help is built from docs/help when
+            PlatyPS is installed.
+    Test    runs Build, then the xunit suite (dotnet test) and the Pester tests under tests/Pester.
+    Package writes out/SysVmPatch/<version>/, a folder ready for Publish-Module or a copy into $env:PSModulePath.
+.EXAMPLE
+    ./build.ps1 -Task Build
+    Import-Module ./SysVmPatch.psd1
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$moduleBin = Join-Path $root 'module/bin'
+
+function Get-ProjectVersion {
+    [xml] $props = Get-Content -Raw -LiteralPath (Join-Path $root 'Directory.Build.props')
+    $props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+}
+
+function Invoke-Dotnet {
+    param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    & dotnet @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    $manifestVersion = (Import-PowerShellDataFile -LiteralPath (Join-Path $root 'SysVmPatch.psd1')).ModuleVersion
+    $projectVersion = Get-ProjectVersion
+    if ($manifestVersion -ne $projectVersion) {
+        throw "SysVmPatch.psd1 says $manifestVersion but Directory.Build.props says $projectVersion; the props file is the version source."
+    }
+    if (Test-Path -LiteralPath $moduleBin) { Remove-Item -LiteralPath $moduleBin -Recurse -Force }
+    Invoke-Dotnet publish (Join-Path $root 'src/Cmdlets/SysVmPatch.Cmdlets.csproj') -c $Configuration -o $moduleBin --nologo
+    if (Get-Module -ListAvailable -Name platyPS) {
+        Import-Module platyPS
+        New-ExternalHelp -Path (Join-Path $root 'docs/help') -OutputPath (Join-Path $moduleBin 'en-US') -Force | Out-Null
+    }
+    else {
+        Write-Warning 'platyPS is not installed: Get-Help will show syntax only. Install-Module platyPS to build the help.'
+    }
+    Write-Host "Built SysVmPatch $projectVersion into $moduleBin. Import-Module ./SysVmPatch.psd1 to load it."
+}
+
+function Invoke-Test {
+    Invoke-Build
+    Invoke-Dotnet test (Join-Path $root 'SysVmPatch.sln') -c $Configuration --nologo
+    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 } | Sort-Object Version -Descending | Select-Object -First 1
+    if (-not $pester) { throw 'Pester 5 is required for the module tests: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser' }
+    Import-Module $pester
+    $config = New-PesterConfiguration
+    $config.Run.Path = Join-Path $root 'tests/Pester'
+    $config.Run.Exit = $false
+    $config.Run.PassThru = $true
+    $config.Output.Verbosity = 'Detailed'
+    $result = Invoke-Pester -Configuration $config
+    if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $version = Get-ProjectVersion
+    $target = Join-Path $root "out/SysVmPatch/$version"
+    if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+    New-Item -ItemType Directory -Path $target | Out-Null
+    Copy-Item -Path (Join-Path $moduleBin '*') -Destination $target -Recurse
+    Get-ChildItem -LiteralPath $target -Filter '*.pdb' | Remove-Item
+    Get-ChildItem -LiteralPath (Join-Path $root 'module') -Filter '*.ps1xml' | Copy-Item -Destination $target
+    # The packaged layout has the dll and format files beside the manifest.
+    (Get-Content -Raw -LiteralPath (Join-Path $root 'SysVmPatch.psd1')) `
+        -replace "module/bin/", '' -replace "module/", '' |
+        Set-Content -LiteralPath (Join-Path $target 'SysVmPatch.psd1') -Encoding utf8
+    Write-Host "Packaged SysVmPatch $version into $target"
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Package' { Invoke-Package }
+}

@@ -1,0 +1,122 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using SysVmPatch.Engine.History;
+
+namespace SysVmPatch.Cmdlets.Commands
+{
+    /// <summary>
+    /// Get-PatchHistory: reads the audit history of live patches, rollbacks and restarts, newest first, or
+    /// summarizes it per run. All reading and filtering is the engine's <see cref="HistoryStore"/>.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "PatchHistory", DefaultParameterSetName = RecordsSet)]
+    [OutputType(typeof(PatchHistoryRecord), ParameterSetName = new[] { RecordsSet })]
+    [OutputType(typeof(PatchRunSummary), ParameterSetName = new[] { SummarySet })]
+    public sealed class GetPatchHistoryCommand : PSCmdlet, IDisposable
+    {
+        private const string RecordsSet = "Records";
+        private const string SummarySet = "Summary";
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
+        /// <summary>VM names; wildcards allowed. Binds from a piped object's Name (Get-SystemVm output).</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name")]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? VmName { get; set; }
+
+        /// <summary>VM ids (exact). Binds from a piped object's VmId or Id.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateNotNullOrEmpty]
+        public string[]? VmId { get; set; }
+
+        [Parameter]
+        public PatchOperation[]? Operation { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Status { get; set; }
+
+        /// <summary>Run ids (exact). Binds from a piped object's RunId (Invoke-LivePatch results, summaries).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[]? RunId { get; set; }
+
+        [Parameter]
+        public DateTime Since { get; set; }
+
+        [Parameter]
+        public DateTime Until { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Zone { get; set; }
+
+        /// <summary>The newest N records; with -Summary, the N most recent runs.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Last { get; set; }
+
+        /// <summary>The history file or folder; default $env:SYSVMPATCH_HISTORY_PATH, else the user's data folder.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = SummarySet)]
+        public SwitchParameter Summary { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var store = new HistoryStore(Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path));
+            WriteVerbose(store.Files().Count == 0
+                ? $"No history has been recorded at {store.Path} yet."
+                : $"Reading history from {store.Path}");
+            var query = new HistoryQuery
+            {
+                VmName = VmName,
+                VmId = VmId,
+                Operation = Operation,
+                Status = Status,
+                RunId = RunId,
+                Since = IsBound(nameof(Since)) ? new DateTimeOffset(Since) : (DateTimeOffset?)null,
+                Until = IsBound(nameof(Until)) ? new DateTimeOffset(Until) : (DateTimeOffset?)null,
+                Zone = Zone,
+                Last = IsBound(nameof(Last)) ? Last : (int?)null,
+            };
+            try
+            {
+                // Warnings are raised while this thread enumerates, so WriteWarning is on the pipeline thread.
+                if (Summary.IsPresent)
+                {
+                    foreach (var run in store.Summarize(query, WriteWarning, _stop.Token)) WriteObject(run);
+                }
+                else
+                {
+                    foreach (var record in store.Read(query, WriteWarning, _stop.Token)) WriteObject(record);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Ctrl+C: PowerShell is already stopping the pipeline.
+            }
+            catch (ArgumentException ex)
+            {
+                // A malformed wildcard such as "r-[12".
+                ThrowTerminatingError(new ErrorRecord(ex, "InvalidHistoryFilter", ErrorCategory.InvalidArgument, null));
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "HistoryReadFailed", ErrorCategory.ReadError, store.Path));
+            }
+        }
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        public void Dispose() => _stop.Dispose();
+
+        private bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+    }
+}

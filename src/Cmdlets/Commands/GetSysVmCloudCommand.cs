@@ -1,0 +1,36 @@
+using System.Linq;
+using System.Management.Automation;
+using SysVmPatch.Cmdlets.Infrastructure;
+using SysVmPatch.Engine.CloudStack;
+
+namespace SysVmPatch.Cmdlets.Commands
+{
+    /// <summary>Lists the management-server connections of this session; the default one is marked.</summary>
+    [Cmdlet(VerbsCommon.Get, "SysVmCloud")]
+    [OutputType(typeof(CloudConnectionInfo))]
+    public sealed class GetSysVmCloudCommand : SysVmPatchCmdlet
+    {
+        [Parameter(Position = 0)]
+        [SupportsWildcards]
+        public string[]? Name { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var patterns = Name?.Select(n => new Engine.Text.WildcardMatcher(n)).ToList();
+            var current = ConnectionRegistry.Shared.Default;
+            var all = ConnectionRegistry.Shared.All.OfType<CloudStackClient>().ToList();
+            foreach (var api in all)
+            {
+                if (!Engine.Text.WildcardMatcher.AnyMatch(patterns, api.Name)) continue;
+                WriteObject(CloudConnectionInfo.From(api, ReferenceEquals(api, current)));
+            }
+            // Like Get-Process -Name: a plain name that matches nothing is an error; a wildcard that matches nothing is not.
+            foreach (var name in Name ?? new string[0])
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(name)) continue;
+                if (!all.Any(a => string.Equals(a.Name, name, System.StringComparison.OrdinalIgnoreCase)))
+                    WriteEngineError(new CloudStackSettingsException($"No connection named '{name}'."), "ConnectionNotFound", ErrorCategory.ObjectNotFound, name);
+            }
+        }
+    }
+}

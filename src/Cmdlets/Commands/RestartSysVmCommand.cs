@@ -1,0 +1,88 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using SysVmPatch.Cmdlets.Infrastructure;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.Restart;
+using SysVmPatch.Engine.Rollout;
+using SysVmPatch.Engine.Ssh;
+
+namespace SysVmPatch.Cmdlets.Commands
+{
+    /// <summary>
+    /// Restarts system VMs and routers the legacy way (what cloudstack-sysvmadm does) through the signed API,
+    /// in rolling batches, redundant pairs BACKUP first, waiting until each is back, recording each in the history.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Restart, "SysVm", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(RestartResult))]
+    public sealed class RestartSysVmCommand : RolloutCmdlet
+    {
+        [Parameter(Position = 0)]
+        public RestartMode Mode { get; set; } = RestartMode.Reboot;
+
+        /// <summary>Wait until each VM is Running again (SSVM/CPVM: agent Up) before it counts as done.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        /// <summary>Seconds to wait for each VM with -Wait (and for the Services mode's SSH command).</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int Timeout { get; set; } = 600;
+
+        /// <summary>Stop and reboot with CloudStack's forced=true.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override int ProgressActivityId => 0x5359_5652; // "SYVR"
+        protected override string ProgressActivity => $"Restart-SysVm ({Mode})";
+
+        protected override void EndProcessing()
+        {
+            if (Vms.Count == 0) return;
+            WritePlan(string.Join(Environment.NewLine, new[] { $"restart ({Mode}) {Vms.Count} VMs {RolloutSummary.Batches(Vms, BatchSize)}: {RolloutSummary.CountByType(Vms)}" }
+                .Concat(RolloutSummary.PairOrder(Vms).Select(l => "  " + l))));
+            var chosen = Confirmed(Vms, vm => $"restart ({Describe(vm)})");
+            if (chosen.Count == 0) return;
+
+            var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(Timeout) };
+            string runId = Guid.NewGuid().ToString();
+            using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
+            var connections = Engine.CloudStack.ConnectionRegistry.Shared.All;
+            var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
+            {
+                var service = new RestartService(ServerResolver.ByName, History(), ssh is null ? null : new ServiceRestarter(ssh, RouteOptions(), pump.Verbose))
+                {
+                    Verbose = pump.Verbose,
+                    Warning = pump.Warning,
+                };
+                return service.RunAsync(chosen, options, Pacing(), runId,
+                    e => pump.Post(_ => WriteRolloutProgress(e)),
+                    r => pump.Post(_ => WriteResult(r)),
+                    ct);
+            }));
+            CompleteProgress();
+            int bad = results.Count(r => r.Status != RestartStatus.Restarted);
+            if (bad > 0) WriteWarning($"{bad} of {results.Count} VMs were not restarted; see Get-PatchHistory -RunId {runId}");
+        }
+
+        private void WriteResult(RestartResult r)
+        {
+            if (r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut)
+                WriteEngineError(new InvalidOperationException($"{r.VmName}: {r.Error}"), r.Status == RestartStatus.TimedOut ? "RestartTimedOut" : "RestartFailed",
+                    r.Status == RestartStatus.TimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult, r);
+            WriteObject(r);
+        }
+
+        private string Describe(SystemVm vm)
+        {
+            bool router = vm.Type == SystemVmType.Router;
+            return Mode switch
+            {
+                RestartMode.Reboot => router ? "rebootRouter" : "rebootSystemVm",
+                RestartMode.StopStart => router ? "stopRouter, startRouter" : "stopSystemVm, startSystemVm",
+                RestartMode.Recreate => router ? (vm.VpcId != null ? $"restartVPC {vm.VpcName} cleanup=true" : $"restartNetwork {vm.NetworkName} cleanup=true") : "destroySystemVm; CloudStack recreates it",
+                _ => "restart the enabled services over SSH",
+            } + (Force.IsPresent && (Mode == RestartMode.Reboot || Mode == RestartMode.StopStart) ? ", forced" : "");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SysVmPatch.Cmdlets.Infrastructure
+{
+    /// <summary>
+    /// The base of every SysVmPatch cmdlet: owns the cancellation source that Ctrl+C (StopProcessing) trips,
+    /// and bridges the engine's async work to the pipeline thread once, here.
+    /// </summary>
+    public abstract class SysVmPatchCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+        private bool _disposed;
+
+        /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
+        protected CancellationToken CancelToken => _stopping.Token;
+
+        protected override void StopProcessing() => _stopping.Cancel();
+
+        /// <summary>
+        /// Runs engine work on the thread pool while this (pipeline) thread writes what the work posts to the
+        /// pump; returns the result, or throws the engine's exception unwrapped.
+        /// </summary>
+        internal T RunEngine<T>(Func<PipelinePump, CancellationToken, Task<T>> work)
+        {
+            using var pump = new PipelinePump();
+            var task = Task.Run(() => work(pump, CancelToken));
+            pump.DrainUntil(this, task);
+            return task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Writes an ErrorRecord with a stable id, a real category and the target it concerns.</summary>
+        protected void WriteEngineError(Exception exception, string errorId, ErrorCategory category, object? target) =>
+            WriteError(new ErrorRecord(exception, errorId, category, target));
+
+        /// <summary>A terminating error with a stable id, for when nothing can go on.</summary>
+        protected void Fail(Exception exception, string errorId, ErrorCategory category, object? target) =>
+            ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _stopping.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Text;
+
+namespace SysVmPatch.Engine.CloudStack
+{
+    /// <summary>
+    /// Anything that went wrong talking to a management server. Messages name the connection, the endpoint
+    /// (never the query) and the command; they never hold the secret key, and text taken from the server is
+    /// cleaned of control characters so a hostile answer cannot drive the terminal.
+    /// </summary>
+    public class CloudStackException : Exception
+    {
+        public CloudStackException(string message, string? command, Exception? inner = null) : base(message, inner)
+        {
+            Command = command;
+        }
+
+        /// <summary>The API command that failed, when there was one.</summary>
+        public string? Command { get; }
+
+        /// <summary>
+        /// Text from a server made safe to print: control characters (ANSI escapes, newlines) become spaces or
+        /// '?', and it is cut at <paramref name="maxLength"/> characters.
+        /// </summary>
+        public static string Clean(string? text, int maxLength = 500)
+        {
+            if (string.IsNullOrEmpty(text)) return "";
+            var sb = new StringBuilder(Math.Min(text!.Length, maxLength) + 1);
+            foreach (char c in text)
+            {
+                if (sb.Length >= maxLength) { sb.Append('…'); break; }
+                if (c == '\n' || c == '\r' || c == '\t') sb.Append(' ');
+                else if (char.IsControl(c) || c == '\u2028' || c == '\u2029') sb.Append('?');
+                else sb.Append(c);
+            }
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>The management server answered with an API error (HTTP 4xx/5xx with errorcode/errortext).</summary>
+    public sealed class CloudStackApiException : CloudStackException
+    {
+        public CloudStackApiException(string message, string command, int httpStatus, int? errorCode, int? csErrorCode, string? errorText)
+            : base(message, command)
+        {
+            HttpStatus = httpStatus;
+            ErrorCode = errorCode;
+            CsErrorCode = csErrorCode;
+            ErrorText = errorText;
+        }
+
+        /// <summary>The HTTP status code of the answer.</summary>
+        public int HttpStatus { get; }
+        /// <summary>CloudStack's errorcode (401, 431, 432, 530, ...), when the body had one.</summary>
+        public int? ErrorCode { get; }
+        /// <summary>CloudStack's cserrorcode (the Java exception class code), when the body had one.</summary>
+        public int? CsErrorCode { get; }
+        /// <summary>The server's errortext as sent (may hold anything; print <see cref="Exception.Message"/> instead).</summary>
+        public string? ErrorText { get; }
+
+        /// <summary>True when repeating the same request later may succeed (5xx), false for 4xx.</summary>
+        public bool IsServerError => HttpStatus >= 500;
+    }
+
+    /// <summary>Why a request never got an API answer.</summary>
+    public enum CloudStackTransportFailure
+    {
+        /// <summary>Nothing listens at the endpoint, or the name does not resolve.</summary>
+        Unreachable,
+        /// <summary>No answer within the request timeout.</summary>
+        Timeout,
+        /// <summary>The server's TLS certificate was not trusted.</summary>
+        CertificateInvalid,
+        /// <summary>The connection broke mid-request.</summary>
+        ConnectionLost,
+        /// <summary>An answer came that is not a CloudStack API answer (not JSON, wrong shape).</summary>
+        InvalidResponse,
+    }
+
+    /// <summary>A request failed below the API: connection, TLS, timeout or a garbled answer.</summary>
+    public sealed class CloudStackTransportException : CloudStackException
+    {
+        public CloudStackTransportException(string message, string? command, CloudStackTransportFailure failure, Exception? inner = null)
+            : base(message, command, inner)
+        {
+            Failure = failure;
+        }
+
+        public CloudStackTransportFailure Failure { get; }
+    }
+
+    /// <summary>An async job ended with jobstatus 2.</summary>
+    public sealed class CloudStackJobFailedException : CloudStackException
+    {
+        public CloudStackJobFailedException(string message, string command, string jobId, int? errorCode, string? errorText)
+            : base(message, command)
+        {
+            JobId = jobId;
+            ErrorCode = errorCode;
+            ErrorText = errorText;
+        }
+
+        public string JobId { get; }
+        public int? ErrorCode { get; }
+        public string? ErrorText { get; }
+    }
+
+    /// <summary>An async job was still pending when the job timeout ran out; it may still finish on the server.</summary>
+    public sealed class CloudStackJobTimeoutException : CloudStackException
+    {
+        public CloudStackJobTimeoutException(string message, string command, string jobId) : base(message, command)
+        {
+            JobId = jobId;
+        }
+
+        public string JobId { get; }
+    }
+
+    /// <summary>Connection settings are missing or wrong (no profile of that name, endpoint not a URL, ...).</summary>
+    public sealed class CloudStackSettingsException : Exception
+    {
+        public CloudStackSettingsException(string message) : base(message) { }
+    }
+}

@@ -1,0 +1,17 @@
+namespace SysVmPatch.Engine.History
+{
+    /// <summary>The state-changing action a history record describes.</summary>
+    public enum PatchOperation
+    {
+        /// <summary>Not set; a record written with this value came from a caller that forgot to say.</summary>
+        Unknown = 0,
+        /// <summary>Live patch over SSH (copy, checksum, backup, install, restart services, validate).</summary>
+        LivePatch,
+        /// <summary>Restoring the backup taken before a live patch.</summary>
+        Rollback,
+        /// <summary>Restart of a system VM or router the legacy way (reboot through the API).</summary>
+        Restart,
+        /// <summary>Destroy and recreate of a system VM or router so it picks up the current template.</summary>
+        Recreate,
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.CloudStack;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.Versions;
+
+namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
+{
+    /// <summary>
+    /// Invoke-LivePatch -Method Api: CloudStack patches the VM itself (patchSystemVm for SSVM/CPVM; restartNetwork or
+    /// restartVPC with livepatch=true, cleanup=false for routers, once per network), we wait for its job, then read
+    /// the VM over SSH and accept the patch only when its scripts signature is the bundle's and it finished booting.
+    /// </summary>
+    public sealed class CloudStackPatcher
+    {
+        private readonly Func<string, ICloudStackApi?> _serverByName;
+        private readonly IVmProber _prober;
+        private readonly PatchBundle _bundle;
+        private readonly bool _forced;
+        private readonly string _runId;
+        private readonly Action<string, string> _step;
+        // One restartNetwork/restartVPC per network: its routers share the job.
+        private readonly ConcurrentDictionary<string, Lazy<Task<AsyncJobResult>>> _networkJobs = new ConcurrentDictionary<string, Lazy<Task<AsyncJobResult>>>(StringComparer.OrdinalIgnoreCase);
+
+        public CloudStackPatcher(Func<string, ICloudStackApi?> serverByName, IVmProber prober, PatchBundle bundle, bool forced, string runId, Action<string, string>? step = null)
+        {
+            _serverByName = serverByName ?? throw new ArgumentNullException(nameof(serverByName));
+            _prober = prober ?? throw new ArgumentNullException(nameof(prober));
+            _bundle = bundle ?? throw new ArgumentNullException(nameof(bundle));
+            _forced = forced;
+            _runId = runId;
+            _step = step ?? ((_, _) => { });
+        }
+
+        public async Task<LivePatchResult> PatchAsync(SystemVm vm, int batch, CancellationToken cancellationToken)
+        {
+            var watch = Stopwatch.StartNew();
+            var steps = new List<string>();
+            void Step(string text) { steps.Add(text); _step(vm.Name, text); }
+            LivePatchResult Result(LivePatchStatus status, string? failedStep, string? error, string? signature) => new LivePatchResult
+            {
+                VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = _runId,
+                FromVersion = CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), ToVersion = _bundle.Version,
+                FromSignature = vm.ScriptsSignature, ToSignature = signature, Status = status, FailedStep = failedStep, Error = error,
+                Duration = watch.Elapsed, Steps = steps.ToArray(), Batch = batch,
+            };
+
+            var api = _serverByName(vm.Server);
+            if (api is null) return Result(LivePatchStatus.Failed, "Connect", $"not connected to '{vm.Server}', the management server this VM came from", vm.ScriptsSignature);
+            try
+            {
+                var (command, parameters, key) = Request(vm);
+                Step($"{command} {string.Join(" ", System.Linq.Enumerable.Select(parameters, p => p.Key + "=" + p.Value))}");
+                var job = key is null
+                    ? await api.RunAsyncJobAsync(command, parameters, cancellationToken).ConfigureAwait(false)
+                    : await _networkJobs.GetOrAdd(key, _ => new Lazy<Task<AsyncJobResult>>(() => api.RunAsyncJobAsync(command, parameters, cancellationToken))).Value.ConfigureAwait(false);
+                Step($"{command} job {job.JobId} succeeded");
+            }
+            catch (CloudStackException e)
+            {
+                Step("failed: " + e.Message);
+                // CloudStack's own script restores nothing reliably (DOMAIN.md): say what the VM runs now.
+                var after = await _prober.ProbeAsync(vm, CancellationToken.None).ConfigureAwait(false);
+                return Result(LivePatchStatus.Failed, "CloudStackJob", e.Message, after.Signature ?? vm.ScriptsSignature);
+            }
+
+            var probe = await _prober.ProbeAsync(vm, cancellationToken).ConfigureAwait(false);
+            if (probe.Error != null)
+                return Result(LivePatchStatus.Failed, "Validate", "CloudStack's job succeeded but the VM could not be read to verify it: " + probe.Error, null);
+            Step($"VM reports scripts {probe.Signature}, boot {(probe.BootFinished ? "finished" : "not finished")}");
+            if (!string.Equals(probe.Signature, _bundle.Signature, StringComparison.OrdinalIgnoreCase))
+                return Result(LivePatchStatus.Failed, "Validate", $"CloudStack's job succeeded but the VM runs scripts {probe.Signature ?? "(none)"}, not the bundle's {_bundle.Signature}", probe.Signature);
+            if (!probe.BootFinished)
+                return Result(LivePatchStatus.Failed, "Validate", "the VM runs the new scripts but has not finished booting (/var/cache/cloud/boot_up_done missing)", probe.Signature);
+            return Result(LivePatchStatus.Patched, null, null, probe.Signature);
+        }
+
+        private (string Command, IReadOnlyDictionary<string, string> Parameters, string? NetworkKey) Request(SystemVm vm)
+        {
+            if (vm.Type != SystemVmType.Router)
+            {
+                var p = new Dictionary<string, string> { ["id"] = vm.Id };
+                if (_forced) p["forced"] = "true";
+                return ("patchSystemVm", p, null);
+            }
+            var restart = new Dictionary<string, string> { ["livepatch"] = "true", ["cleanup"] = "false" };
+            if (!string.IsNullOrEmpty(vm.VpcId))
+            {
+                restart["id"] = vm.VpcId!;
+                return ("restartVPC", restart, vm.Server + "/vpc/" + vm.VpcId);
+            }
+            if (!string.IsNullOrEmpty(vm.NetworkId))
+            {
+                restart["id"] = vm.NetworkId!;
+                return ("restartNetwork", restart, vm.Server + "/network/" + vm.NetworkId);
+            }
+            throw new CloudStackException($"{vm.Name} names neither a network nor a VPC; CloudStack can live-patch a router only through restartNetwork/restartVPC.", null);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+using SysVmPatch.Engine.Inventory;
+
+namespace SysVmPatch.Engine.Restart
+{
+    /// <summary>One VM's restart: what was asked, what CloudStack did, and how it ended.</summary>
+    public sealed class RestartResult
+    {
+        public string RunId { get; init; } = "";
+        public string VmId { get; init; } = "";
+        public string VmName { get; init; } = "";
+        public SystemVmType VmType { get; init; }
+        public string? Zone { get; init; }
+        public string Server { get; init; } = "";
+        public RestartMode Mode { get; init; }
+        public RestartStatus Status { get; init; }
+        /// <summary>The async job ids CloudStack gave, in order (stop then start for StopStart).</summary>
+        public IReadOnlyList<string> JobIds { get; init; } = Array.Empty<string>();
+        /// <summary>State (and agent state) seen last.</summary>
+        public string? FinalState { get; init; }
+        /// <summary>For Recreate: the id of the VM CloudStack built instead, when known.</summary>
+        public string? NewVmId { get; init; }
+        public string? Error { get; init; }
+        public TimeSpan Duration { get; init; }
+        public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
+        public int Batch { get; init; }
+
+        public override string ToString() => $"{VmName}: {Status}";
+    }
+}

@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.CloudStack;
+using SysVmPatch.Engine.History;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.Rollout;
+
+namespace SysVmPatch.Engine.Restart
+{
+    /// <summary>
+    /// A rolling restart of many VMs (Restart-SysVm): the shared rolling executor paces it, each VM is restarted
+    /// through its own management server, and every VM's outcome is appended to the history as it completes.
+    /// </summary>
+    public sealed class RestartService
+    {
+        private readonly Func<string, ICloudStackApi?> _serverByName;
+        private readonly HistoryStore? _history;
+
+        private readonly ServiceRestarter? _services;
+
+        /// <param name="serverByName">The connection a VM's Server names, or null when it is not connected.</param>
+        /// <param name="history">Where each VM's outcome is recorded; null records nothing.</param>
+        /// <param name="services">How the Services mode reaches VMs over SSH; null when that mode is not used.</param>
+        public RestartService(Func<string, ICloudStackApi?> serverByName, HistoryStore? history, ServiceRestarter? services = null)
+        {
+            _serverByName = serverByName ?? throw new ArgumentNullException(nameof(serverByName));
+            _history = history;
+            _services = services;
+        }
+
+        /// <summary>Receives history write failures (the restart itself stands; the record could not be kept).</summary>
+        public Action<string>? Warning { get; set; }
+        /// <summary>Receives one line per step per VM.</summary>
+        public Action<string>? Verbose { get; set; }
+
+        public Task<IReadOnlyList<RestartResult>> RunAsync(
+            IReadOnlyList<SystemVm> vms, RestartOptions options, RolloutOptions rollout, string runId,
+            Action<RolloutEvent>? onEvent, Action<RestartResult>? onResult, CancellationToken cancellationToken)
+        {
+            if (options.Mode == RestartMode.Services && _services is null)
+                throw new ArgumentException("The Services mode restarts over SSH and needs a ServiceRestarter.", nameof(options));
+            // Recreating one router of a network recreates all of them: the second is skipped, not recreated twice.
+            var recreatedNetworks = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var executor = new RollingExecutor<SystemVm, RestartResult>(
+                async (vm, batch, ct) =>
+                {
+                    RestartResult result;
+                    // The executor needs every item to end in a result: one VM's surprise must not end the rollout.
+                    try { result = await RestartOneAsync(vm, options, runId, recreatedNetworks, ct).ConfigureAwait(false); }
+                    catch (Exception e) when (!(e is OutOfMemoryException)) { result = Failed(vm, options, runId, "unexpected: " + e.Message); }
+                    return Completed(result, batch);
+                },
+                r => r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut,
+                (vm, batch, reason) => Completed(Skipped(vm, options, runId, reason), batch));
+            return executor.RunAsync(VmRolloutItems.From(vms), rollout, onEvent, onResult, cancellationToken);
+        }
+
+        private RestartResult Completed(RestartResult result, int batch)
+        {
+            var withBatch = new RestartResult
+            {
+                RunId = result.RunId, VmId = result.VmId, VmName = result.VmName, VmType = result.VmType, Zone = result.Zone, Server = result.Server,
+                Mode = result.Mode, Status = result.Status, JobIds = result.JobIds, FinalState = result.FinalState, NewVmId = result.NewVmId,
+                Error = result.Error, Duration = result.Duration, Steps = result.Steps, Batch = batch,
+            };
+            Record(withBatch);
+            return withBatch;
+        }
+
+        private async Task<RestartResult> RestartOneAsync(SystemVm vm, RestartOptions options, string runId, ConcurrentDictionary<string, string> recreated, CancellationToken ct)
+        {
+            if (options.Mode == RestartMode.Services)
+                return await _services!.RestartAsync(vm, runId, options.Timeout, ct).ConfigureAwait(false);
+            var api = _serverByName(vm.Server);
+            if (api is null) return Failed(vm, options, runId, $"not connected to '{vm.Server}', the management server this VM came from");
+            if (options.Mode == RestartMode.Recreate && vm.Type == SystemVmType.Router)
+            {
+                string key = NetworkKey(vm);
+                if (key.Length > 0 && !recreated.TryAdd(key, vm.Name))
+                    return Skipped(vm, options, runId, $"recreated with {recreated[key]} (same {(vm.VpcId != null ? "VPC" : "network")})");
+            }
+            return await new ApiRestarter(api, options, Verbose).RestartAsync(vm, runId, ct).ConfigureAwait(false);
+        }
+
+        private static string NetworkKey(SystemVm vm) =>
+            !string.IsNullOrEmpty(vm.VpcId) ? vm.Server + "/vpc/" + vm.VpcId : !string.IsNullOrEmpty(vm.NetworkId) ? vm.Server + "/network/" + vm.NetworkId : "";
+
+        private static RestartResult Skipped(SystemVm vm, RestartOptions options, string runId, string reason) =>
+            Outcome(vm, options, runId, RestartStatus.Skipped, reason);
+
+        private static RestartResult Failed(SystemVm vm, RestartOptions options, string runId, string reason) =>
+            Outcome(vm, options, runId, RestartStatus.Failed, reason);
+
+        private static RestartResult Outcome(SystemVm vm, RestartOptions options, string runId, RestartStatus status, string reason) => new RestartResult
+        {
+            RunId = runId, VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server,
+            Mode = options.Mode, Status = status, Error = reason, Steps = new[] { reason },
+        };
+
+        private void Record(RestartResult r)
+        {
+            if (_history is null) return;
+            var record = new PatchHistoryRecord
+            {
+                Operation = r.Mode == RestartMode.Recreate ? PatchOperation.Recreate : PatchOperation.Restart,
+                RunId = r.RunId, VmId = r.VmId, VmName = r.VmName, VmType = r.VmType, Zone = r.Zone, Server = r.Server,
+                Status = r.Status.ToString(), FailedStep = r.Status is RestartStatus.Failed or RestartStatus.TimedOut ? r.Mode.ToString() : null,
+                Error = r.Error, Duration = r.Duration, Steps = r.Steps,
+            };
+            try { _history.Append(record); }
+            catch (Exception e) when (e is System.IO.IOException || e is TimeoutException || e is UnauthorizedAccessException)
+            {
+                Warning?.Invoke($"{r.VmName}: the history record could not be written to {_history.Path}: {e.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.CloudStack;
+using SysVmPatch.Engine.Inventory;
+
+namespace SysVmPatch.Engine.Versions
+{
+    /// <summary>
+    /// Compares many VMs at once: resolves the target once per management server, probes VMs concurrently
+    /// (bounded), and returns the comparisons in input order.
+    /// </summary>
+    public static class ComparisonService
+    {
+        public static async Task<IReadOnlyList<VersionComparison>> CompareAsync(
+            IReadOnlyList<SystemVm> vms, ComparisonRequest request, Func<string, ICloudStackApi?> serverByName, CancellationToken cancellationToken)
+        {
+            if (vms is null) throw new ArgumentNullException(nameof(vms));
+            if (request is null) throw new ArgumentNullException(nameof(request));
+            string? signature = request.BundlePath is null ? null : BundleSignature.Read(request.BundlePath);
+            string source = request.BundlePath is null ? "" : $"bundle {request.BundlePath}";
+            CloudStackVersion? fixedVersion = request.TargetVersion is null ? null : CloudStackVersion.Parse(request.TargetVersion);
+
+            var targets = new ConcurrentDictionary<string, Lazy<Task<VersionTarget>>>(StringComparer.OrdinalIgnoreCase);
+            Task<VersionTarget> TargetFor(SystemVm vm) => targets.GetOrAdd(vm.Server, server => new Lazy<Task<VersionTarget>>(async () =>
+            {
+                if (fixedVersion != null) return new VersionTarget(fixedVersion, signature, Join(source, "-TargetVersion"));
+                var api = serverByName(server);
+                if (api is null)
+                    return signature != null
+                        ? new VersionTarget(null, signature, source)
+                        : throw new InvalidOperationException($"VM {vm.Name} came from '{server}', which is not connected; connect to it or give -TargetVersion or -BundlePath.");
+                string text = await api.GetManagementVersionAsync(cancellationToken).ConfigureAwait(false);
+                return new VersionTarget(CloudStackVersion.ParseOrNull(text), signature, Join(source, $"management server {server} {text}"));
+            })).Value;
+
+            using var gate = new SemaphoreSlim(Math.Max(1, request.ThrottleLimit));
+            var tasks = vms.Select(async vm =>
+            {
+                var target = await TargetFor(vm).ConfigureAwait(false);
+                VmProbe? probe = null;
+                if (request.Prober != null)
+                {
+                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try { probe = await request.Prober.ProbeAsync(vm, cancellationToken).ConfigureAwait(false); }
+                    finally { gate.Release(); }
+                }
+                return VersionComparer.Compare(vm, target, probe);
+            }).ToList();
+            return await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+
+        private static string Join(string a, string b) => a.Length == 0 ? b : a + ", " + b;
+    }
+}
