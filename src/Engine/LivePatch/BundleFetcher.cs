@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using SysVmPatch.Engine.LivePatch.OnVm;
 using SysVmPatch.Engine.Ssh;
 
 namespace SysVmPatch.Engine.LivePatch
@@ -10,37 +12,53 @@ namespace SysVmPatch.Engine.LivePatch
     /// <summary>
     /// Copies agent.zip and cloud-scripts.tgz from a management server's /usr/share/cloudstack-common/vms/ over SSH
     /// into a local folder, and keeps them only when their MD5 equals what the management server computes for them:
-    /// a half-transferred file is never used.
+    /// a half-transferred file is never used. The files stream as raw bytes (agent.zip is tens of MiB), over one
+    /// shared connection: md5sum once, then one `cat` per file.
     /// </summary>
     public static class BundleFetcher
     {
         public const string DefaultRemoteFolder = "/usr/share/cloudstack-common/vms";
 
+        /// <summary>Fetches the two files into <c>localFolder</c> and returns it; load it with <see cref="PatchBundle.Load"/>.</summary>
         public static async Task<string> FetchAsync(ISshClient ssh, SshRoute managementServer, string localFolder, CancellationToken cancellationToken, string remoteFolder = DefaultRemoteFolder)
         {
+            if (ssh == null) throw new ArgumentNullException(nameof(ssh));
+            if (managementServer == null) throw new ArgumentNullException(nameof(managementServer));
             Directory.CreateDirectory(localFolder);
             using var session = await ssh.OpenAsync("management-server", managementServer, cancellationToken).ConfigureAwait(false);
-            foreach (var name in new[] { PatchBundle.AgentFileName, PatchBundle.ScriptsFileName })
+            var names = new[] { PatchBundle.AgentFileName, PatchBundle.ScriptsFileName };
+            string folder = RemoteCommands.Quote(remoteFolder.TrimEnd('/'));
+
+            var sums = await session.RunAsync(new SshCommand($"cd {folder} && md5sum {string.Join(" ", names)}"), cancellationToken).ConfigureAwait(false);
+            if (!sums.Succeeded)
+                throw new IOException($"Could not read the bundle in {remoteFolder} on {managementServer.Target}: {sums.Stderr.Trim()}");
+            var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var parts in sums.Stdout.Split('\n').Select(l => l.Trim().Split(new[] { ' ' }, 2, StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length == 2))
+                expected[parts[1].TrimStart('*', ' ')] = parts[0].ToLowerInvariant();
+
+            foreach (var name in names)
             {
-                string remote = remoteFolder.TrimEnd('/') + "/" + name;
-                // base64 keeps the binary intact through the text channel; md5sum is the server's own fingerprint.
-                var result = await session.RunAsync(new SshCommand($"md5sum '{remote}' && base64 -w0 '{remote}'") { Timeout = TimeSpan.FromMinutes(10) }, cancellationToken).ConfigureAwait(false);
-                if (!result.Succeeded)
-                    throw new IOException($"Could not read {remote} on {managementServer.Target}: {result.Stderr.Trim()}");
-                var lines = result.Stdout.Split(new[] { '\n' }, 2);
-                if (lines.Length < 2) throw new IOException($"{remote} on {managementServer.Target} gave no content.");
-                string expected = lines[0].Split(' ')[0].Trim().ToLowerInvariant();
-                byte[] bytes;
-                try { bytes = Convert.FromBase64String(lines[1].Trim()); }
-                catch (FormatException e) { throw new IOException($"{remote} on {managementServer.Target} arrived damaged: {e.Message}", e); }
                 string local = Path.Combine(localFolder, name);
                 string partial = local + ".partial";
-                File.WriteAllBytes(partial, bytes);
-                string actual = PatchBundle.Md5Of(partial);
-                if (actual != expected)
+                var copy = await session.RunAsync(new SshCommand($"cat {folder}/{name}")
+                {
+                    Timeout = TimeSpan.FromMinutes(10),
+                    ReadStdout = async (stream, ct) =>
+                    {
+                        using var file = File.Create(partial);
+                        await stream.CopyToAsync(file, 81920, ct).ConfigureAwait(false);
+                    },
+                }, cancellationToken).ConfigureAwait(false);
+                if (!copy.Succeeded)
                 {
                     File.Delete(partial);
-                    throw new IOException($"{name} from {managementServer.Target} has MD5 {actual}, but the server computes {expected}; not used.");
+                    throw new IOException($"Could not copy {name} from {managementServer.Target}: {copy.Stderr.Trim()}");
+                }
+                string actual = PatchBundle.Md5Of(partial);
+                if (!expected.TryGetValue(name, out var want) || actual != want)
+                {
+                    File.Delete(partial);
+                    throw new IOException($"{name} from {managementServer.Target} has MD5 {actual}, but the server computes {want ?? "nothing"}; not used.");
                 }
                 if (File.Exists(local)) File.Delete(local);
                 File.Move(partial, local);

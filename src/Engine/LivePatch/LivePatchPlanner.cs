@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.Rollout;
+using SysVmPatch.Engine.Versions;
 
 namespace SysVmPatch.Engine.LivePatch
 {
@@ -19,15 +20,16 @@ namespace SysVmPatch.Engine.LivePatch
             if (vms == null) throw new ArgumentNullException(nameof(vms));
             if (bundle == null) throw new ArgumentNullException(nameof(bundle));
             options ??= new LivePatchOptions { Bundle = bundle };
-            var target = ReleaseVersion.TryParse(bundle.Version);
+            var target = CloudStackVersion.ParseOrNull(bundle.Version);
             var decisions = new List<(SystemVm Vm, LivePatchAction Action, string? Reason, string? From)>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var vm in vms)
             {
                 if (!seen.Add(vm.Id.Length > 0 ? vm.Server + "/" + vm.Id : vm.Name)) continue; // the same VM piped twice
-                var release = ReleaseVersion.TryParse(vm.TemplateVersion);
+                var release = CloudStackVersion.ParseOrNull(vm.TemplateVersion);
                 string? from = release?.ToString();
-                string? refusal = LivePatchSupport.RefusalFor(release);
+                var support = LivePatchSupport.For(release);
+                string? refusal = support.Supported == false ? "Recreate: " + support.Reason : null;
                 if (refusal != null) { decisions.Add((vm, LivePatchAction.Skip, refusal, from)); continue; }
                 if (target != null && release != null && release.CompareTo(target) > 0)
                 {
@@ -74,7 +76,7 @@ namespace SysVmPatch.Engine.LivePatch
         private static string Summarize(IReadOnlyList<LivePatchPlanEntry> entries, int batchCount, int batchSize, PatchBundle bundle)
         {
             var patch = entries.Where(e => e.Action == LivePatchAction.Patch).ToList();
-            string target = bundle.Version != null ? (ReleaseVersion.TryParse(bundle.Version)?.ToString() ?? bundle.Version) + $" (scripts {bundle.Signature.Substring(0, 8)})" : "scripts " + bundle.Signature.Substring(0, 8);
+            string target = bundle.Version != null ? (CloudStackVersion.ParseOrNull(bundle.Version)?.ToString() ?? bundle.Version) + $" (scripts {bundle.Signature.Substring(0, 8)})" : "scripts " + bundle.Signature.Substring(0, 8);
             var parts = new List<string>();
             string head = $"live-patch {Count(patch.Select(e => e.Vm))} in {batchCount} batch{(batchCount == 1 ? "" : "es")} of up to {batchSize} to {target}";
             var fromGroups = patch.GroupBy(e => e.FromVersion ?? "unknown version").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.Rollout;
 using SysVmPatch.Engine.Ssh;
+using SysVmPatch.Engine.Versions;
 
 namespace SysVmPatch.Engine.LivePatch
 {
@@ -70,7 +71,7 @@ namespace SysVmPatch.Engine.LivePatch
                 (vm, batch, why) => new LivePatchResult
                 {
                     VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = runId,
-                    FromVersion = ReleaseVersion.TryParse(vm.TemplateVersion)?.ToString(), ToVersion = options.Bundle.Version,
+                    FromVersion = CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), ToVersion = options.Bundle.Version,
                     FromSignature = vm.ScriptsSignature, ToSignature = vm.ScriptsSignature,
                     Status = LivePatchStatus.Skipped, FailedStep = why.Contains("cancel") ? "Cancelled" : why.Contains("partner") ? "PartnerFailed" : "Stopped",
                     Error = why, Batch = batch, Steps = new[] { why },

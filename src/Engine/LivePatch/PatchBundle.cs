@@ -3,6 +3,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using SysVmPatch.Engine.Versions;
 
 namespace SysVmPatch.Engine.LivePatch
 {
@@ -59,7 +60,7 @@ namespace SysVmPatch.Engine.LivePatch
         }
 
         /// <summary>"9e1f0c2a (4.19.1)" or just the short signature.</summary>
-        public string Describe() => Signature.Substring(0, 8) + (Version != null ? $" ({ReleaseVersion.TryParse(Version)?.ToString() ?? Version})" : "");
+        public string Describe() => Signature.Substring(0, 8) + (Version != null ? $" ({CloudStackVersion.ParseOrNull(Version)?.ToString() ?? Version})" : "");
 
         internal static string Md5Of(string path)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using SysVmPatch.Engine.LivePatch.OnVm;
+using SysVmPatch.Engine.Versions;
 
 namespace SysVmPatch.Engine.LivePatch
 {
@@ -10,7 +11,7 @@ namespace SysVmPatch.Engine.LivePatch
     {
         public bool BootFinished { get; init; }
         public string? ReleaseLine { get; init; }
-        public ReleaseVersion? Release { get; init; }
+        public CloudStackVersion? Release { get; init; }
         public string? Signature { get; init; }
         /// <summary>cmdline type: secstorage, consoleproxy, router, vpcrouter.</summary>
         public string? CmdlineType { get; init; }
@@ -44,7 +45,7 @@ namespace SysVmPatch.Engine.LivePatch
             {
                 BootFinished = Get("boot_done") == "1",
                 ReleaseLine = Get("release"),
-                Release = ReleaseVersion.TryParse(Get("release")),
+                Release = CloudStackVersion.ParseOrNull(Get("release")),
                 Signature = Get("signature"),
                 CmdlineType = Get("type"),
                 Services = Get("services"),

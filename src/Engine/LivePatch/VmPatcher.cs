@@ -11,6 +11,7 @@ using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.LivePatch.OnVm;
 using SysVmPatch.Engine.LivePatch.Upload;
 using SysVmPatch.Engine.Ssh;
+using SysVmPatch.Engine.Versions;
 
 namespace SysVmPatch.Engine.LivePatch
 {
@@ -44,7 +45,7 @@ namespace SysVmPatch.Engine.LivePatch
         public async Task<LivePatchResult> PatchAsync(SystemVm vm, int batch, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
-            var rec = new Record { FromVersion = ReleaseVersion.TryParse(vm.TemplateVersion)?.ToString(), FromSignature = vm.ScriptsSignature };
+            var rec = new Record { FromVersion = CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), FromSignature = vm.ScriptsSignature };
 
             void Step(string text)
             {
@@ -109,9 +110,11 @@ namespace SysVmPatch.Engine.LivePatch
                 return End(LivePatchStatus.Failed, "Lock", $"another live patch is running on this VM ({pre.LockOwner.Trim()}); refused");
             if (!pre.BootFinished)
                 return End(LivePatchStatus.Failed, "Preflight", "the VM has not finished booting (/var/cache/cloud/boot_up_done is missing)");
-            if (LivePatchSupport.RefusalFor(pre.Release) is string refusal)
-                return End(LivePatchStatus.Skipped, "Recreate", refusal);
-            if (LivePatchSupport.WarningFor(pre.Release) is string caution) rec.Warnings.Add(caution);
+            var support = LivePatchSupport.For(pre.Release);
+            if (support.Supported == false)
+                return End(LivePatchStatus.Skipped, "Recreate", "Recreate: " + support.Reason);
+            // 4.14: supported with a caveat the operator must hear about.
+            if (pre.Release is { Major: 4, Minor: 14 }) rec.Warnings.Add(support.Reason);
             // An interrupted run may have written the new signature without restarting or validating anything:
             // the signature proves nothing then, and the agent restores that run's backup before patching.
             bool interrupted = pre.InterruptedRun != null;

@@ -82,17 +82,5 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.InRange(tb.Bundle.ScriptsUnpackedBytes, 100_000, 120_000);
             Assert.True(tb.Bundle.AgentZipUnpackedBytes > 0);
         }
-
-        [Theory]
-        [InlineData("Cloudstack Release 4.13.1.0 Mon Jan 1", "Recreate")]
-        [InlineData("4.14.0.0", null)]
-        [InlineData("4.18.0.0", null)]
-        [InlineData("3.0.7", "Recreate")]
-        public void The_support_matrix_refuses_4_13_and_older(string release, string? refusalStart)
-        {
-            string? refusal = LivePatchSupport.RefusalFor(ReleaseVersion.TryParse(release));
-            if (refusalStart == null) Assert.Null(refusal);
-            else Assert.StartsWith(refusalStart, refusal);
-        }
     }
 }

@@ -8,7 +8,7 @@ using SysVmPatch.Tests.Ssh;
 namespace SysVmPatch.Tests.LivePatch
 {
     /// <summary>Fetching the bundle from a "management server" (a loopback sshd) over SSH.</summary>
-    public sealed class PatchBundleFetcherTests
+    public sealed class BundleFetcherTests
     {
         [SshdFact]
         public async Task The_bundle_is_copied_byte_for_byte_and_fingerprinted_like_the_original()
@@ -18,7 +18,7 @@ namespace SysVmPatch.Tests.LivePatch
             string local = Path.Combine(sshd.Directory, "fetched");
             using var client = new OpenSshClient();
 
-            var fetched = await PatchBundleFetcher.FetchAsync(client, sshd.Route(viaJump: true), local, "4.19.1.0", CancellationToken.None, remoteFolder: original.Folder);
+            var fetched = PatchBundle.Load(await BundleFetcher.FetchAsync(client, sshd.Route(viaJump: true), local, CancellationToken.None, remoteFolder: original.Folder), "4.19.1.0");
 
             Assert.Equal(original.Bundle.Signature, fetched.Signature);
             Assert.Equal(original.Bundle.AgentZipMd5, fetched.AgentZipMd5);
@@ -32,8 +32,8 @@ namespace SysVmPatch.Tests.LivePatch
         {
             using var sshd = new LocalSshd();
             using var client = new OpenSshClient();
-            var ex = await Assert.ThrowsAsync<FileNotFoundException>(() =>
-                PatchBundleFetcher.FetchAsync(client, sshd.Route(), Path.Combine(sshd.Directory, "x"), null, CancellationToken.None, remoteFolder: "/nonexistent/vms"));
+            var ex = await Assert.ThrowsAsync<IOException>(() =>
+                BundleFetcher.FetchAsync(client, sshd.Route(), Path.Combine(sshd.Directory, "x"), CancellationToken.None, remoteFolder: "/nonexistent/vms"));
             Assert.Contains("/nonexistent/vms", ex.Message);
         }
     }
