@@ -29,7 +29,7 @@ namespace SysVmPatch.Engine.LivePatch
         public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
         /// <summary>1-based batch; 0 when the VM was not in any batch (decided at planning).</summary>
         public int Batch { get; init; }
-        /// <summary>What an earlier run left on the VM, when that run's controller never reported it (e.g. it died).</summary>
+        /// <summary>What the previous run on this VM left there (its outcome, or that it never finished): how a run whose controller died gets reported.</summary>
         public string? PreviousRun { get; init; }
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 

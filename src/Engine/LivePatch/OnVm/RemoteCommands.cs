@@ -33,7 +33,6 @@ echo ""release=$(head -n 1 /etc/cloudstack-release 2>/dev/null)""
 echo ""signature=$(tr -d ' \n' < /var/cache/cloud/cloud-scripts-signature 2>/dev/null)""
 echo ""type=$(tr ' ' '\n' < /var/cache/cloud/cmdline 2>/dev/null | grep '^type=' | head -n 1 | cut -d= -f2)""
 echo ""services=$(cat /var/cache/cloud/enabled_svcs 2>/dev/null | tr '\n' ' ')""
-mkdir -p /var/cache/cloud 2>/dev/null
 echo ""free_kb=$(df -Pk /var/cache/cloud 2>/dev/null | awk 'NR==2{{print $4}}')""
 echo ""systemvm_kb=$(du -sk /usr/local/cloud/systemvm 2>/dev/null | cut -f1)""
 if [ -d $B/lock ]; then
