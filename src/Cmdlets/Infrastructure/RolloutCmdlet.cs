@@ -89,7 +89,7 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             else WriteVerbose(summary);
         }
 
-        private bool WhatIfRequested()
+        internal bool WhatIfRequested()
         {
             if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)) return bound is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(bound);
             return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));

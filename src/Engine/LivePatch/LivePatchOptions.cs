@@ -11,6 +11,8 @@ namespace SysVmPatch.Engine.LivePatch
     {
         /// <summary>The payload (from -BundlePath, or fetched from a management server first).</summary>
         public PatchBundle Bundle { get; init; } = null!;
+        /// <summary>Ssh: our own agent over SSH (default). Api: CloudStack patches, we verify over SSH.</summary>
+        public LivePatchMethod Method { get; init; } = LivePatchMethod.Ssh;
         public RolloutOptions Rollout { get; init; } = new RolloutOptions();
         public SshRouteOptions Ssh { get; init; } = new SshRouteOptions();
         /// <summary>Patch even when the VM already runs the bundle's signature.</summary>
@@ -31,5 +33,14 @@ namespace SysVmPatch.Engine.LivePatch
         public bool? ShareConnections { get; init; }
         /// <summary>The rollout's id, shared by every result and the history; null: a new one.</summary>
         public string? RunId { get; init; }
+    }
+
+    /// <summary>Who applies a live patch.</summary>
+    public enum LivePatchMethod
+    {
+        /// <summary>SysVmPatch's agent over SSH: checksummed upload, backup, validation, proven rollback.</summary>
+        Ssh,
+        /// <summary>CloudStack itself (patchSystemVm, restartNetwork/restartVPC livepatch=true), then verified over SSH.</summary>
+        Api,
     }
 }

@@ -49,7 +49,7 @@ namespace SysVmPatch.Engine.LivePatch
                 decisions.Add((vm, LivePatchAction.Patch, null, from));
             }
 
-            var items = decisions.Where(d => d.Action == LivePatchAction.Patch).Select(d => ToItem(d.Vm)).ToList();
+            var items = decisions.Where(d => d.Action == LivePatchAction.Patch).Select(d => VmRolloutItems.Item(d.Vm)).ToList();
             var batches = BatchPlanner.Plan(items, options.Rollout.BatchSize);
             var batchOf = new Dictionary<SystemVm, int>();
             for (int b = 0; b < batches.Count; b++)
@@ -57,20 +57,6 @@ namespace SysVmPatch.Engine.LivePatch
 
             var entries = decisions.Select(d => new LivePatchPlanEntry(d.Vm, d.Action, d.Reason, d.From, batchOf.TryGetValue(d.Vm, out int b) ? b : 0)).ToList();
             return new LivePatchPlan(entries, items, batches.Count, Summarize(entries, batches.Count, options.Rollout.BatchSize, bundle));
-        }
-
-        /// <summary>Redundant routers of one network or VPC form a group; the BACKUP goes first.</summary>
-        internal static RolloutItem<SystemVm> ToItem(SystemVm vm)
-        {
-            string? group = null;
-            int order = 0;
-            if (vm.Type == SystemVmType.Router && vm.IsRedundant)
-            {
-                group = vm.Server + "/" + (vm.VpcId ?? vm.NetworkId ?? vm.VpcName ?? vm.NetworkName ?? vm.Name);
-                string state = (vm.RedundantState ?? "").ToUpperInvariant();
-                order = state == "BACKUP" ? 0 : (state == "PRIMARY" || state == "MASTER") ? 2 : 1;
-            }
-            return new RolloutItem<SystemVm>(vm, vm.Name) { GroupKey = group, OrderInGroup = order };
         }
 
         private static string Summarize(IReadOnlyList<LivePatchPlanEntry> entries, int batchCount, int batchSize, PatchBundle bundle)
@@ -97,9 +83,9 @@ namespace SysVmPatch.Engine.LivePatch
                 };
                 parts.Add($"{reason.Count()} {what} ({versions})");
             }
-            foreach (var pair in patch.Where(e => e.Vm.IsRedundant && e.Vm.Type == SystemVmType.Router).GroupBy(e => ToItem(e.Vm).GroupKey).Where(g => g.Count() > 1))
+            foreach (var pair in patch.Where(e => e.Vm.IsRedundant && e.Vm.Type == SystemVmType.Router).GroupBy(e => VmRolloutItems.PairKey(e.Vm)).Where(g => g.Count() > 1))
             {
-                var ordered = pair.OrderBy(e => ToItem(e.Vm).OrderInGroup).ToList();
+                var ordered = pair.OrderBy(e => VmRolloutItems.Item(e.Vm).OrderInGroup).ToList();
                 parts.Add($"redundant pair {string.Join("/", ordered.Select(e => e.Vm.Name))}: {ordered[0].Vm.RedundantState ?? "first"} {ordered[0].Vm.Name} first");
             }
             return string.Join("; ", parts);

@@ -34,5 +34,30 @@ namespace SysVmPatch.Engine.LivePatch
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 
         public bool IsFailure => Status == LivePatchStatus.Failed || Status == LivePatchStatus.RolledBack || Status == LivePatchStatus.RollbackFailed;
+
+        /// <summary>
+        /// The audit records of this VM's live patch: the patch itself and, when it was rolled back, the rollback
+        /// as its own action, so Get-PatchHistory -Operation Rollback finds every one.
+        /// </summary>
+        public System.Collections.Generic.IReadOnlyList<History.PatchHistoryRecord> ToHistory()
+        {
+            var patch = new History.PatchHistoryRecord
+            {
+                Operation = History.PatchOperation.LivePatch,
+                RunId = RunId, VmId = VmId, VmName = VmName, VmType = VmType, Zone = Zone, Server = Server,
+                FromVersion = FromVersion, ToVersion = ToVersion, FromSignature = FromSignature, ToSignature = ToSignature,
+                Status = Status.ToString(), FailedStep = FailedStep, Error = Error, Duration = Duration, Steps = Steps,
+            };
+            if (Status != LivePatchStatus.RolledBack && Status != LivePatchStatus.RollbackFailed) return new[] { patch };
+            var rollback = patch with
+            {
+                Id = System.Guid.NewGuid().ToString(),
+                Operation = History.PatchOperation.Rollback,
+                ToVersion = FromVersion,
+                ToSignature = Status == LivePatchStatus.RolledBack ? FromSignature : ToSignature,
+                Status = Status == LivePatchStatus.RolledBack ? "RolledBack" : "RollbackFailed",
+            };
+            return new[] { patch, rollback };
+        }
     }
 }

@@ -59,14 +59,26 @@ namespace SysVmPatch.Engine.LivePatch
             }
 
             using var ssh = _sshFactory(options);
-            var patcher = new VmPatcher(ssh, options, runId, Raise);
-            var reapply = new NetworkReapplyTracker(plan.RolloutItems.Select(i => i.Value), options);
-            var executor = new RollingExecutor<SystemVm, LivePatchResult>(
-                async (vm, batch, ct) =>
+            Func<SystemVm, int, CancellationToken, Task<LivePatchResult>> work;
+            if (options.Method == LivePatchMethod.Api)
+            {
+                var viaApi = new ThroughCloudStack.CloudStackPatcher(
+                    server => options.Apis.TryGetValue(server, out var api) ? api : null, new Versions.SshVmProber(ssh, options.Ssh),
+                    options.Bundle, options.Force, runId, (vm, step) => Raise(new LivePatchEvent(LivePatchEventKind.Step) { VmName = vm, Message = step }));
+                work = viaApi.PatchAsync;
+            }
+            else
+            {
+                var patcher = new VmPatcher(ssh, options, runId, Raise);
+                var reapply = new NetworkReapplyTracker(plan.RolloutItems.Select(i => i.Value), options);
+                work = async (vm, batch, ct) =>
                 {
                     var result = await patcher.PatchAsync(vm, batch, ct).ConfigureAwait(false);
                     return await reapply.AfterAsync(vm, result, Raise, ct).ConfigureAwait(false);
-                },
+                };
+            }
+            var executor = new RollingExecutor<SystemVm, LivePatchResult>(
+                work,
                 r => r.IsFailure,
                 (vm, batch, why) => new LivePatchResult
                 {
@@ -101,12 +113,12 @@ namespace SysVmPatch.Engine.LivePatch
                 _options = options;
                 if (!options.ReapplyRouterRules) return;
                 foreach (var vm in vms)
-                    if (RouterRuleReapplier.NetworkKey(vm) is string key) _remaining[key] = _remaining.TryGetValue(key, out int n) ? n + 1 : 1;
+                    if (RouterNetwork.Key(vm) is string key) _remaining[key] = _remaining.TryGetValue(key, out int n) ? n + 1 : 1;
             }
 
             public async Task<LivePatchResult> AfterAsync(SystemVm vm, LivePatchResult result, Action<LivePatchEvent> raise, CancellationToken ct)
             {
-                if (!_options.ReapplyRouterRules || !(RouterRuleReapplier.NetworkKey(vm) is string key)) return result;
+                if (!_options.ReapplyRouterRules || !(RouterNetwork.Key(vm) is string key)) return result;
                 bool last;
                 lock (_remaining)
                 {

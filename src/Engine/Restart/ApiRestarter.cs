@@ -103,11 +103,8 @@ namespace SysVmPatch.Engine.Restart
                     };
                 case RestartMode.Recreate:
                     if (!router) return new[] { ("destroySystemVm", (IReadOnlyDictionary<string, string>)byId) };
-                    if (!string.IsNullOrEmpty(vm.VpcId))
-                        return new[] { ("restartVPC", (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["id"] = vm.VpcId!, ["cleanup"] = "true" }) };
-                    if (!string.IsNullOrEmpty(vm.NetworkId))
-                        return new[] { ("restartNetwork", (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["id"] = vm.NetworkId!, ["cleanup"] = "true" }) };
-                    throw new InvalidOperationException($"{vm.Name} names neither a network nor a VPC, so it cannot be recreated through restartNetwork/restartVPC.");
+                    var (command, parameters) = RouterNetwork.Restart(vm, cleanup: true, livePatch: false);
+                    return new[] { (command, parameters) };
                 default:
                     throw new InvalidOperationException($"{_options.Mode} is not an API restart.");
             }

@@ -27,5 +27,14 @@ namespace SysVmPatch.Engine.Restart
         public int Batch { get; init; }
 
         public override string ToString() => $"{VmName}: {Status}";
+
+        /// <summary>The audit record of this restart (Operation Recreate for the Recreate mode).</summary>
+        public History.PatchHistoryRecord ToHistory() => new History.PatchHistoryRecord
+        {
+            Operation = Mode == RestartMode.Recreate ? History.PatchOperation.Recreate : History.PatchOperation.Restart,
+            RunId = RunId, VmId = VmId, VmName = VmName, VmType = VmType, Zone = Zone, Server = Server,
+            Status = Status.ToString(), FailedStep = Status is RestartStatus.Failed or RestartStatus.TimedOut ? Mode.ToString() : null,
+            Error = Error, Duration = Duration, Steps = Steps,
+        };
     }
 }

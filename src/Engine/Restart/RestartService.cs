@@ -79,15 +79,12 @@ namespace SysVmPatch.Engine.Restart
             if (api is null) return Failed(vm, options, runId, $"not connected to '{vm.Server}', the management server this VM came from");
             if (options.Mode == RestartMode.Recreate && vm.Type == SystemVmType.Router)
             {
-                string key = NetworkKey(vm);
-                if (key.Length > 0 && !recreated.TryAdd(key, vm.Name))
-                    return Skipped(vm, options, runId, $"recreated with {recreated[key]} (same {(vm.VpcId != null ? "VPC" : "network")})");
+                string? key = RouterNetwork.Key(vm);
+                if (key != null && !recreated.TryAdd(key, vm.Name))
+                    return Skipped(vm, options, runId, $"recreated with {recreated[key]} (same {RouterNetwork.Describe(vm)})");
             }
             return await new ApiRestarter(api, options, Verbose).RestartAsync(vm, runId, ct).ConfigureAwait(false);
         }
-
-        private static string NetworkKey(SystemVm vm) =>
-            !string.IsNullOrEmpty(vm.VpcId) ? vm.Server + "/vpc/" + vm.VpcId : !string.IsNullOrEmpty(vm.NetworkId) ? vm.Server + "/network/" + vm.NetworkId : "";
 
         private static RestartResult Skipped(SystemVm vm, RestartOptions options, string runId, string reason) =>
             Outcome(vm, options, runId, RestartStatus.Skipped, reason);
@@ -101,21 +98,6 @@ namespace SysVmPatch.Engine.Restart
             Mode = options.Mode, Status = status, Error = reason, Steps = new[] { reason },
         };
 
-        private void Record(RestartResult r)
-        {
-            if (_history is null) return;
-            var record = new PatchHistoryRecord
-            {
-                Operation = r.Mode == RestartMode.Recreate ? PatchOperation.Recreate : PatchOperation.Restart,
-                RunId = r.RunId, VmId = r.VmId, VmName = r.VmName, VmType = r.VmType, Zone = r.Zone, Server = r.Server,
-                Status = r.Status.ToString(), FailedStep = r.Status is RestartStatus.Failed or RestartStatus.TimedOut ? r.Mode.ToString() : null,
-                Error = r.Error, Duration = r.Duration, Steps = r.Steps,
-            };
-            try { _history.Append(record); }
-            catch (Exception e) when (e is System.IO.IOException || e is TimeoutException || e is UnauthorizedAccessException)
-            {
-                Warning?.Invoke($"{r.VmName}: the history record could not be written to {_history.Path}: {e.Message}");
-            }
-        }
+        private void Record(RestartResult r) => new HistoryRecorder(_history, Warning).Record(r.ToHistory());
     }
 }

@@ -11,16 +11,19 @@ namespace SysVmPatch.Engine.Rollout
     /// </summary>
     public static class VmRolloutItems
     {
-        public static IReadOnlyList<RolloutItem<SystemVm>> From(IEnumerable<SystemVm> vms) =>
-            vms.Select(vm => new RolloutItem<SystemVm>(vm, vm.Name) { GroupKey = PairKey(vm), OrderInGroup = PairOrder(vm) }).ToList();
+        public static IReadOnlyList<RolloutItem<SystemVm>> From(IEnumerable<SystemVm> vms) => vms.Select(Item).ToList();
 
-        /// <summary>The redundant pair a router belongs to (its VPC or network on its server), or null.</summary>
+        public static RolloutItem<SystemVm> Item(SystemVm vm) =>
+            new RolloutItem<SystemVm>(vm, vm.Name) { GroupKey = PairKey(vm), OrderInGroup = PairOrder(vm) };
+
+        /// <summary>
+        /// The redundant pair a router belongs to (its VPC or network on its server), or null. Where CloudStack gave
+        /// no network id the names stand in, so a pair is never split into two "unpaired" routers.
+        /// </summary>
         public static string? PairKey(SystemVm vm)
         {
             if (vm.Type != SystemVmType.Router || !vm.IsRedundant) return null;
-            if (!string.IsNullOrEmpty(vm.VpcId)) return $"{vm.Server}/vpc/{vm.VpcId}";
-            if (!string.IsNullOrEmpty(vm.NetworkId)) return $"{vm.Server}/network/{vm.NetworkId}";
-            return null;
+            return RouterNetwork.Key(vm) ?? vm.Server + "/" + (vm.VpcName ?? vm.NetworkName ?? vm.Name);
         }
 
         // Changing the BACKUP first keeps the PRIMARY serving; a PRIMARY (or MASTER) goes last.

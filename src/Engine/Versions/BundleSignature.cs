@@ -1,8 +1,5 @@
 using System;
-using System.Globalization;
 using System.IO;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace SysVmPatch.Engine.Versions
 {
@@ -12,8 +9,7 @@ namespace SysVmPatch.Engine.Versions
     /// </summary>
     public static class BundleSignature
     {
-        public const string ScriptsFileName = "cloud-scripts.tgz";
-        public const string AgentFileName = "agent.zip";
+        public const string ScriptsFileName = LivePatch.PatchBundle.ScriptsFileName;
 
         /// <summary>MD5 (lowercase hex) of <paramref name="bundlePath"/>/cloud-scripts.tgz; a clear error names what is missing.</summary>
         public static string Read(string bundlePath)
@@ -24,21 +20,7 @@ namespace SysVmPatch.Engine.Versions
             string scripts = Path.Combine(bundlePath, ScriptsFileName);
             if (!File.Exists(scripts))
                 throw new FileNotFoundException($"The bundle folder '{bundlePath}' has no {ScriptsFileName}.", scripts);
-            return Md5OfFile(scripts);
-        }
-
-        public static string Md5OfFile(string path)
-        {
-            using var md5 = MD5.Create();
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            return ToHex(md5.ComputeHash(stream));
-        }
-
-        internal static string ToHex(byte[] bytes)
-        {
-            var sb = new StringBuilder(bytes.Length * 2);
-            foreach (var b in bytes) sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-            return sb.ToString();
+            return LivePatch.PatchBundle.Md5Of(scripts);
         }
     }
 }

@@ -1,28 +1,20 @@
 using System;
-using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.LivePatch;
+using SysVmPatch.Engine.LivePatch.OnVm;
 using SysVmPatch.Engine.Ssh;
 
 namespace SysVmPatch.Engine.Versions
 {
     /// <summary>
-    /// Reads what a VM itself says, in one SSH command: its template release, its scripts signature, whether it
-    /// finished booting, and the outcome the last live patch left on it.
+    /// Reads what a VM itself says, with the live patch's own preflight command (one SSH command): template
+    /// release, scripts signature, whether it finished booting, and the outcome the last live patch left there,
+    /// including a patch still running or one whose agent died.
     /// </summary>
     public sealed class SshVmProber : IVmProber
     {
-        // key=value lines; values are single lines, so a hostile file cannot forge the next key.
-        internal const string Script =
-            "printf 'release=%s\\n' \"$(head -n1 /etc/cloudstack-release 2>/dev/null)\"; " +
-            "printf 'signature=%s\\n' \"$(head -n1 /var/cache/cloud/cloud-scripts-signature 2>/dev/null)\"; " +
-            "if [ -f /var/cache/cloud/boot_up_done ]; then echo boot=yes; else echo boot=no; fi; " +
-            "printf 'outcome=%s\\n' \"$(head -n1 " + OutcomeFile + " 2>/dev/null)\"";
-
-        /// <summary>Where a live patch leaves its one-line outcome on the VM.</summary>
-        public const string OutcomeFile = "/var/cache/cloud/sysvmpatch/outcome";
-
         private readonly ISshClient _client;
         private readonly SshRouteOptions _options;
 
@@ -36,9 +28,10 @@ namespace SysVmPatch.Engine.Versions
         {
             try
             {
-                var result = await _client.RunOnVmAsync(vm, _options, new SshCommand(Script) { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken).ConfigureAwait(false);
-                if (!result.Succeeded) return VmProbe.Failed($"probe command exited {result.ExitCode}: {FirstLine(result.Stderr)}");
-                return Parse(result.Stdout);
+                var result = await _client.RunOnVmAsync(vm, _options, new SshCommand(RemoteCommands.Preflight()) { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken).ConfigureAwait(false);
+                if (!result.Succeeded) return VmProbe.Failed($"probe command exited {result.ExitCode}: {result.Stderr.Trim()}");
+                var report = PreflightReport.Parse(result.Stdout);
+                return new VmProbe(report.ReleaseLine, report.Signature, report.BootFinished) { LastPatchOutcome = DescribeLastPatch(report) };
             }
             catch (Exception e) when (e is SshException || e is SshRouteException)
             {
@@ -46,24 +39,16 @@ namespace SysVmPatch.Engine.Versions
             }
         }
 
-        internal static VmProbe Parse(string stdout)
+        internal static string? DescribeLastPatch(PreflightReport report)
         {
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var raw in stdout.Split('\n'))
-            {
-                string line = raw.TrimEnd('\r');
-                int eq = line.IndexOf('=');
-                if (eq > 0 && !values.ContainsKey(line.Substring(0, eq))) values[line.Substring(0, eq)] = line.Substring(eq + 1).Trim();
-            }
-            string? Get(string key) => values.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
-            return new VmProbe(Get("release"), Get("signature"), Get("boot") == "yes") { LastPatchOutcome = Get("outcome") };
-        }
-
-        private static string FirstLine(string text)
-        {
-            string t = text.Trim();
-            int nl = t.IndexOf('\n');
-            return nl < 0 ? t : t.Substring(0, nl);
+            if (report.LockAlive) return $"a live patch is running now ({report.LockOwner})";
+            if (report.InterruptedRun != null) return $"live patch run {report.InterruptedRun} was interrupted (its agent died); the next Invoke-LivePatch restores its backup first";
+            if (report.LastRun is null) return null;
+            if (report.LastOutcome is null) return $"live patch run {report.LastRun} left no outcome";
+            report.LastOutcome.TryGetValue("status", out var status);
+            report.LastOutcome.TryGetValue("step", out var step);
+            report.LastOutcome.TryGetValue("error", out var error);
+            return $"live patch run {report.LastRun}: {status}" + (string.IsNullOrEmpty(error) ? "" : $" at {step}: {error}");
         }
     }
 }

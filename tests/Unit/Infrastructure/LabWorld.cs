@@ -36,12 +36,15 @@ namespace SysVmPatch.Tests.Infrastructure
         /// <summary>The connection a VM's Server names (only this world's).</summary>
         public ICloudStackApi? ServerByName(string name) => string.Equals(name, ServerName, StringComparison.OrdinalIgnoreCase) ? Client : null;
 
-        public static async Task<LabWorld> StartAsync(LabSpec spec, FakeCloudStackOptions? options = null)
+        public static Task<LabWorld> StartAsync(LabSpec spec, FakeCloudStackOptions? options = null) => StartAsync(spec, _ => options);
+
+        /// <summary>For server options that need the running lab (a LivePatcher hook that acts on its VMs).</summary>
+        public static async Task<LabWorld> StartAsync(LabSpec spec, Func<Lab, FakeCloudStackOptions?> options)
         {
             var lab = await Lab.StartAsync(spec);
             try
             {
-                var server = await FakeCloudStackServer.StartAsync(lab.Topology, lab, options ?? new FakeCloudStackOptions { JobPendingTime = TimeSpan.FromMilliseconds(50) });
+                var server = await FakeCloudStackServer.StartAsync(lab.Topology, lab, options(lab) ?? new FakeCloudStackOptions { JobPendingTime = TimeSpan.FromMilliseconds(50) });
                 var client = new CloudStackClient(CloudStackConnectionSettings.Create(server.Endpoint.ToString(), server.ApiKey, new CloudStackSecret(server.SecretKey), ServerName)
                     .With(jobPollInitialDelay: TimeSpan.FromMilliseconds(50), jobPollMaxDelay: TimeSpan.FromMilliseconds(500)));
                 return new LabWorld(lab, server, client);

@@ -60,7 +60,7 @@ namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
                     : await _networkJobs.GetOrAdd(key, _ => new Lazy<Task<AsyncJobResult>>(() => api.RunAsyncJobAsync(command, parameters, cancellationToken))).Value.ConfigureAwait(false);
                 Step($"{command} job {job.JobId} succeeded");
             }
-            catch (CloudStackException e)
+            catch (Exception e) when (e is CloudStackException || e is InvalidOperationException)
             {
                 Step("failed: " + e.Message);
                 // CloudStack's own script restores nothing reliably (DOMAIN.md): say what the VM runs now.
@@ -87,18 +87,8 @@ namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
                 if (_forced) p["forced"] = "true";
                 return ("patchSystemVm", p, null);
             }
-            var restart = new Dictionary<string, string> { ["livepatch"] = "true", ["cleanup"] = "false" };
-            if (!string.IsNullOrEmpty(vm.VpcId))
-            {
-                restart["id"] = vm.VpcId!;
-                return ("restartVPC", restart, vm.Server + "/vpc/" + vm.VpcId);
-            }
-            if (!string.IsNullOrEmpty(vm.NetworkId))
-            {
-                restart["id"] = vm.NetworkId!;
-                return ("restartNetwork", restart, vm.Server + "/network/" + vm.NetworkId);
-            }
-            throw new CloudStackException($"{vm.Name} names neither a network nor a VPC; CloudStack can live-patch a router only through restartNetwork/restartVPC.", null);
+            var (command, parameters) = RouterNetwork.Restart(vm, cleanup: false, livePatch: true);
+            return (command, parameters, RouterNetwork.Key(vm));
         }
     }
 }

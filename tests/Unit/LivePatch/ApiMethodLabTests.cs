@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.LivePatch;
+using SysVmPatch.Engine.Rollout;
+using SysVmPatch.Tests.Infrastructure;
+using SysVmPatch.Tests.NamespaceLab;
+using SysVmPatch.TestWorld.FakeCloudStack;
+using SysVmPatch.TestWorld.Topology;
+using Xunit.Abstractions;
+
+namespace SysVmPatch.Tests.LivePatch
+{
+    /// <summary>
+    /// Invoke-LivePatch -Method Api: CloudStack does the patch (here the fake server's hook writes the new scripts
+    /// signature into the lab VM, as CloudStack's host-side patch would), SysVmPatch waits for the jobs and accepts
+    /// only what it then reads on the VM over SSH.
+    /// </summary>
+    [Collection(LabCollection.Name)]
+    public sealed class ApiMethodLabTests : IAsyncLifetime
+    {
+        private readonly ITestOutputHelper _out;
+        private readonly TestBundle _bundle = new TestBundle();
+        private readonly ConcurrentDictionary<string, bool> _hookSkips = new ConcurrentDictionary<string, bool>();
+        private LabWorld? _world;
+
+        public ApiMethodLabTests(ITestOutputHelper output) { _out = output; }
+
+        public async Task InitializeAsync()
+        {
+            if (LabRequirements.Missing() != null) return;
+            _world = await LabWorld.StartAsync(LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 3), lab => new FakeCloudStackOptions
+            {
+                JobPendingTime = TimeSpan.FromMilliseconds(50),
+                ManagementScriptsSignature = _bundle.Bundle.Signature,
+                LivePatcher = async (vm, ct) =>
+                {
+                    if (_hookSkips.ContainsKey(vm.Name)) return; // CloudStack claims success but changed nothing
+                    var (code, output) = await lab.ExecInVmAsync(vm.Name, $"echo {_bundle.Bundle.Signature} > /var/cache/cloud/cloud-scripts-signature", ct);
+                    if (code != 0) throw new InvalidOperationException(output);
+                },
+            });
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (_world != null) await _world.DisposeAsync();
+            _bundle.Dispose();
+        }
+
+        private LivePatchOptions Options() => new LivePatchOptions
+        {
+            Bundle = _bundle.Bundle, Method = LivePatchMethod.Api, Ssh = _world!.SshOptions,
+            Rollout = new RolloutOptions { BatchSize = 10 }, Apis = new System.Collections.Generic.Dictionary<string, SysVmPatch.Engine.CloudStack.ICloudStackApi> { [LabWorld.ServerName] = _world.Client },
+        };
+
+        [LabFact]
+        public async Task CloudStack_patches_and_the_VM_is_verified_over_ssh_one_restart_per_network()
+        {
+            var fleet = await _world!.FleetAsync();
+            var steps = new ConcurrentQueue<string>();
+
+            var results = await new LivePatchService().RunAsync(fleet, Options(), e => { if (e.Kind == LivePatchEventKind.Step) steps.Enqueue($"{e.VmName}: {e.Message}"); }, CancellationToken.None);
+
+            foreach (var s in steps) _out.WriteLine(s);
+            Assert.Equal(fleet.Count, results.Count);
+            Assert.All(results, r => Assert.Equal(LivePatchStatus.Patched, r.Status));
+            Assert.All(results, r => Assert.Equal(_bundle.Bundle.Signature, r.ToSignature));
+            Assert.Equal(fleet.Count(v => v.Type != SystemVmType.Router), _world.Server.CallsOf("patchSystemVm").Count);
+            int networks = fleet.Where(v => v.Type == SystemVmType.Router).Select(RouterNetwork.Key).Distinct().Count();
+            Assert.Equal(networks, _world.Server.CallsOf("restartNetwork").Count);
+            Assert.All(_world.Server.CallsOf("restartNetwork"), c => Assert.Equal(("true", "false"), (c.Parameters["livepatch"], c.Parameters["cleanup"])));
+        }
+
+        [LabFact]
+        public async Task A_job_that_succeeds_without_changing_the_VM_is_not_called_patched()
+        {
+            var fleet = await _world!.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.SSVM } });
+            var ssvm = Assert.Single(fleet);
+            _hookSkips[ssvm.Name] = true;
+
+            var results = await new LivePatchService().RunAsync(fleet, Options() with { Force = true }, null, CancellationToken.None);
+
+            var r = Assert.Single(results);
+            Assert.Equal(LivePatchStatus.Failed, r.Status);
+            Assert.Equal("Validate", r.FailedStep);
+            Assert.Contains("not the bundle's", r.Error);
+        }
+    }
+}
