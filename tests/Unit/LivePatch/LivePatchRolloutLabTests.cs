@@ -63,7 +63,7 @@ namespace SysVmPatch.Tests.LivePatch
                 Assert.True(File.Exists(lab.VmPath(name, "/usr/local/cloud/systemvm/certs/realhostip.crt")));
             }
             var cpvm = lab.Topology.Vms.Single(v => v.Type == SystemVmType.CPVM);
-            var rule = await lab.ExecInVmAsync(cpvm.Name, "iptables -C INPUT -i eth0 -p tcp -m state --state NEW -m tcp --dport 8080 -j ACCEPT && echo present");
+            var rule = await lab.ExecInVmAsync(cpvm.Name, "iptables -C INPUT -i eth2 -p tcp -m state --state NEW -m tcp --dport 8080 -j ACCEPT && echo present");
             Assert.Contains("present", rule.Output);
             Assert.All(lab.Topology.Vms.Where(v => v.Type == SystemVmType.Router), r =>
                 Assert.Equal("", File_(lab, r.Name, "/usr/local/cloud/systemvm/cloud-agent.jar").Contains("new agent", StringComparison.Ordinal) ? "router got the agent" : ""));

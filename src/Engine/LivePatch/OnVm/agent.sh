@@ -49,12 +49,14 @@ is_agent_vm() { [ "$VM_TYPE" = secstorage ] || [ "$VM_TYPE" = consoleproxy ]; }
 
 vnc_port() { local p; p=$(tr -dc '0-9' < /root/vncport 2>/dev/null); echo "${p:-8080}"; }
 
-# The console proxy's VNC rule, as CloudStack's own patch re-adds it; -C first so a rerun adds no duplicate.
+# The console proxy's VNC rule, as CloudStack's own patch re-adds it: on eth2, the CPVM's public interface, where
+# users' console sessions arrive (eth0 is link-local control, eth1 management). -C first so a rerun adds no duplicate.
+VNC_IF=eth2
 ensure_vnc_rule() {
   [ "$VM_TYPE" = consoleproxy ] || return 0
   local port; port=$(vnc_port)
-  iptables -C INPUT -i eth0 -p tcp -m state --state NEW -m tcp --dport "$port" -j ACCEPT 2>/dev/null \
-    || iptables -A INPUT -i eth0 -p tcp -m state --state NEW -m tcp --dport "$port" -j ACCEPT
+  iptables -C INPUT -i "$VNC_IF" -p tcp -m state --state NEW -m tcp --dport "$port" -j ACCEPT 2>/dev/null \
+    || iptables -A INPUT -i "$VNC_IF" -p tcp -m state --state NEW -m tcp --dport "$port" -j ACCEPT
 }
 
 # Services to restart: listed in enabled_svcs (any number of lines) and active before the patch.
@@ -91,7 +93,7 @@ role_checks() {
     if [ -f "$BACKUP/systemvm/conf/cloud.jks" ] && [ ! -f "$SYSVM/conf/cloud.jks" ]; then echo "keystore $SYSVM/conf/cloud.jks was not restored"; return 1; fi
   fi
   if [ "$VM_TYPE" = consoleproxy ]; then
-    iptables -C INPUT -i eth0 -p tcp -m state --state NEW -m tcp --dport "$(vnc_port)" -j ACCEPT 2>/dev/null \
+    iptables -C INPUT -i "$VNC_IF" -p tcp -m state --state NEW -m tcp --dport "$(vnc_port)" -j ACCEPT 2>/dev/null \
       || { echo "VNC port $(vnc_port) rule missing"; return 1; }
   fi
   [ -d /opt/cloud/bin ] || { echo "/opt/cloud/bin is missing"; return 1; }
