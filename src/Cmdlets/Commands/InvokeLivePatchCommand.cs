@@ -83,6 +83,8 @@ namespace SysVmPatch.Cmdlets.Commands
                     Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
                     RunId = LivePatchService.NewRunId(),
                 };
+                if (Method == LivePatchMethod.Api && (PreCheck.Length > 0 || PostCheck.Length > 0 || ReapplyRules.IsPresent))
+                    WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
                 var plan = LivePatchService.Plan(Vms, options);
                 WritePlan(plan.Summary);
                 var chosen = ChooseVms(plan, bundle);
@@ -113,7 +115,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 });
                 return PatchBundle.Load(folder, version);
             }
-            catch (Exception e) when (e is IOException || e is SshException || e is SshRouteException || e is ArgumentException)
+            catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException || e is SshException || e is SshRouteException || e is ArgumentException)
             {
                 Fail(e, "BundleUnavailable", e is FileNotFoundException || e is DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError,
                     ParameterSetName == BundleSet ? BundlePath : FromManagementServer);

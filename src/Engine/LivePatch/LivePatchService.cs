@@ -116,17 +116,21 @@ namespace SysVmPatch.Engine.LivePatch
                     if (RouterNetwork.Key(vm) is string key) _remaining[key] = _remaining.TryGetValue(key, out int n) ? n + 1 : 1;
             }
 
+            private readonly HashSet<string> _patched = new HashSet<string>();
+
             public async Task<LivePatchResult> AfterAsync(SystemVm vm, LivePatchResult result, Action<LivePatchEvent> raise, CancellationToken ct)
             {
                 if (!_options.ReapplyRouterRules || !(RouterNetwork.Key(vm) is string key)) return result;
-                bool last;
+                bool due;
                 lock (_remaining)
                 {
-                    if (result.Status != LivePatchStatus.Patched && result.Status != LivePatchStatus.AlreadyCurrent) _spoiled.Add(key);
+                    if (result.Status == LivePatchStatus.Patched) _patched.Add(key);
+                    else if (result.Status != LivePatchStatus.AlreadyCurrent) _spoiled.Add(key);
                     _remaining[key]--;
-                    last = _remaining[key] == 0 && !_spoiled.Contains(key);
+                    // Once per network, after its last router ends, when one of them changed and none failed.
+                    due = _remaining[key] == 0 && _patched.Contains(key) && !_spoiled.Contains(key);
                 }
-                if (!last || result.Status != LivePatchStatus.Patched) return result;
+                if (!due) return result;
                 if (!_options.Apis.TryGetValue(vm.Server, out var api))
                     return result with { Warnings = result.Warnings.Concat(new[] { $"rules not re-applied: no API connection named '{vm.Server}'" }).ToArray() };
                 try

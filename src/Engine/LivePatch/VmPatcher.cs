@@ -204,14 +204,16 @@ namespace SysVmPatch.Engine.LivePatch
             // Not cancellable on purpose: once the agent runs, Ctrl+C waits for it to patch or roll back.
             string command = RemoteCommands.StartAndWait(_runId);
             SshException? lastError = null;
-            for (int attempt = 0; attempt < 4; attempt++)
+            // One budget for the whole wait: reconnecting after a lost connection does not restart the clock.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            for (int attempt = 0; attempt < 4 && waited.Elapsed < _options.AgentTimeout; attempt++)
             {
                 var journal = new List<string>();
                 try
                 {
                     var r = await session.RunAsync(new SshCommand(command)
                     {
-                        Timeout = _options.AgentTimeout,
+                        Timeout = _options.AgentTimeout - waited.Elapsed,
                         OnStdoutLine = line =>
                         {
                             if (line.StartsWith("J ", StringComparison.Ordinal)) Step(JournalText(line.Substring(2)));
