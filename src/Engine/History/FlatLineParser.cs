@@ -142,46 +142,8 @@ namespace SysVmPatch.Engine.History
                     i = j + 1;
                     return s.Substring(start, j - start);
                 }
-                if (c == '\\') return ReadEscapedString(s, ref i);
+                if (c == '\\') return null; // escapes are rare in history: the general parser reads those lines
                 if (c < 0x20) return null;
-            }
-            return null;
-        }
-
-        private static string? ReadEscapedString(string s, ref int i)
-        {
-            var sb = new StringBuilder();
-            int j = i + 1;
-            while (j < s.Length)
-            {
-                char c = s[j++];
-                if (c == '"')
-                {
-                    i = j;
-                    return sb.ToString();
-                }
-                if (c < 0x20) return null;
-                if (c != '\\') { sb.Append(c); continue; }
-                if (j >= s.Length) return null;
-                char e = s[j++];
-                switch (e)
-                {
-                    case '"': sb.Append('"'); break;
-                    case '\\': sb.Append('\\'); break;
-                    case '/': sb.Append('/'); break;
-                    case 'b': sb.Append('\b'); break;
-                    case 'f': sb.Append('\f'); break;
-                    case 'n': sb.Append('\n'); break;
-                    case 'r': sb.Append('\r'); break;
-                    case 't': sb.Append('\t'); break;
-                    case 'u':
-                        if (j + 4 > s.Length || !int.TryParse(s.Substring(j, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int code))
-                            return null;
-                        sb.Append((char)code);
-                        j += 4;
-                        break;
-                    default: return null;
-                }
             }
             return null;
         }
