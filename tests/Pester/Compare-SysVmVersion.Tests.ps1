@@ -3,35 +3,11 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $labSkipReason = Get-LabSkipReason
-    # Pester 5 prints skipped tests but not why; the reason goes into the block's name.
-    $labNote = if ($labSkipReason) { " - skipped, $labSkipReason" } else { '' }
+    $labNote = Get-LabNote $labSkipReason
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-
-    function New-TestVm {
-        # A VM as Get-SystemVm would emit it, from a connection that does not exist: with -TargetVersion the
-        # comparison needs no management server.
-        param(
-            [string] $Name,
-            [string] $Type = 'Router',
-            [string] $Version,
-            [string] $SoftwareVersion,
-            [string] $Signature
-        )
-        $properties = @{
-            Id     = [guid]::NewGuid().ToString()
-            Name   = $Name
-            Type   = [SysVmPatch.Engine.Inventory.SystemVmType]$Type
-            State  = 'Running'
-            Server = 'offline'
-        }
-        if ($Version) { $properties.TemplateVersion = $Version }
-        if ($SoftwareVersion) { $properties.SoftwareVersion = $SoftwareVersion }
-        if ($Signature) { $properties.ScriptsSignature = $Signature }
-        [SysVmPatch.Engine.Inventory.SystemVm]$properties
-    }
 }
 
 AfterAll {
@@ -41,14 +17,10 @@ AfterAll {
 Describe 'Compare-SysVmVersion parameters' {
     BeforeAll {
         $command = Get-Command Compare-SysVmVersion -ErrorAction Stop
-        $vmParameter = $command.Parameters['Vm'].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
     }
 
     It 'requires -Vm, which takes SystemVm objects by value and by property name' {
-        $command.Parameters['Vm'].ParameterType | Should -Be ([SysVmPatch.Engine.Inventory.SystemVm[]])
-        $vmParameter.Mandatory | Should -BeTrue
-        $vmParameter.ValueFromPipeline | Should -BeTrue
-        $vmParameter.ValueFromPipelineByPropertyName | Should -BeTrue
+        Assert-VmPipelineParameter -Command $command
     }
 
     It 'declares VersionComparison as its output' {
@@ -61,16 +33,14 @@ Describe 'Compare-SysVmVersion parameters' {
         @{ Parameter = 'TargetVersion'; Value = '' }
         @{ Parameter = 'BundlePath'; Value = '' }
     ) {
-        $arguments = @{ Vm = (New-TestVm -Name r-1-VM -Version 4.18.0); $Parameter = $Value }
-        $err = Get-TerminatingError { Compare-SysVmVersion @arguments }
-        $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
+        $arguments = @{ Vm = (New-TestVm -Name r-1-VM -TemplateVersion 4.18.0); $Parameter = $Value }
+        Assert-RejectedWhileBinding -Command $command -Arguments $arguments -ErrorId 'ParameterArgumentValidationError*'
     }
 }
 
 Describe 'Compare-SysVmVersion with a target that cannot be used' {
     BeforeAll {
-        $vm = New-TestVm -Name r-1-VM -Version 4.18.0
+        $vm = New-TestVm -Name r-1-VM -TemplateVersion 4.18.0
     }
 
     It 'fails with InvalidTargetVersion when -TargetVersion holds no version' {
@@ -123,13 +93,13 @@ Describe 'Compare-SysVmVersion decisions against a fixed target and bundle' {
         $bundle = New-TestBundle -Path (Join-Path $TestDrive 'vms')
         $otherSignature = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
         $fleet = @(
-            New-TestVm -Name r-107-VM -Version 4.13.1 -SoftwareVersion 4.13.1 -Signature $otherSignature
-            New-TestVm -Name r-108-VM -Version 4.14.0 -SoftwareVersion 4.14.0 -Signature $otherSignature
-            New-TestVm -Name r-105-VM -Version 4.18.0 -SoftwareVersion 4.18.0 -Signature $bundle.Md5.ToUpperInvariant()
-            New-TestVm -Name s-1-VM -Type SSVM -Version 4.18.0.0
-            New-TestVm -Name v-2-VM -Type CPVM -Version 4.19.1.0
-            New-TestVm -Name r-120-VM -Version 4.20.0 -SoftwareVersion 4.20.0
-            New-TestVm -Name r-130-VM -Version UNKNOWN
+            New-TestVm -Name r-107-VM -TemplateVersion 4.13.1 -SoftwareVersion 4.13.1 -Signature $otherSignature
+            New-TestVm -Name r-108-VM -TemplateVersion 4.14.0 -SoftwareVersion 4.14.0 -Signature $otherSignature
+            New-TestVm -Name r-105-VM -TemplateVersion 4.18.0 -SoftwareVersion 4.18.0 -Signature $bundle.Md5.ToUpperInvariant()
+            New-TestVm -Name s-1-VM -Type SSVM -TemplateVersion 4.18.0.0
+            New-TestVm -Name v-2-VM -Type CPVM -TemplateVersion 4.19.1.0
+            New-TestVm -Name r-120-VM -TemplateVersion 4.20.0 -SoftwareVersion 4.20.0
+            New-TestVm -Name r-130-VM -TemplateVersion UNKNOWN
         )
         $results = @($fleet | Compare-SysVmVersion -TargetVersion 4.19.1 -BundlePath $bundle.Path)
         $byName = @{}
@@ -212,7 +182,7 @@ Describe 'Compare-SysVmVersion decisions against a fixed target and bundle' {
 
     It 'compares by signature alone when the VM''s connection is gone and only -BundlePath is given' {
         Disconnect-All
-        $r = New-TestVm -Name r-140-VM -Version 4.18.0 -SoftwareVersion 4.18.0 -Signature $otherSignature |
+        $r = New-TestVm -Name r-140-VM -TemplateVersion 4.18.0 -SoftwareVersion 4.18.0 -Signature $otherSignature |
             Compare-SysVmVersion -BundlePath $bundle.Path
         $r.TargetVersion | Should -BeNullOrEmpty
         "$($r.Status)" | Should -Be 'Outdated'

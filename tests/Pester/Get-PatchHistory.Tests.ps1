@@ -68,11 +68,7 @@ Describe 'Get-PatchHistory' {
         }
 
         It 'has a help page that documents every parameter' {
-            $help = Get-Content -Raw -Path (Join-Path $PSScriptRoot '../../docs/help/Get-PatchHistory.md')
-            foreach ($name in (Get-Command -Name Get-PatchHistory).Parameters.Keys) {
-                if ($name -in [System.Management.Automation.PSCmdlet]::CommonParameters) { continue }
-                $help | Should -Match "### -$name\b"
-            }
+            Assert-HelpDocumentsEveryParameter -Command (Get-Command -Name Get-PatchHistory)
         }
 
         It 'has a default table view for records and summaries' {

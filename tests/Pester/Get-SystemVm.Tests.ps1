@@ -3,8 +3,7 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $labSkipReason = Get-LabSkipReason
-    # Pester 5 prints skipped tests but not why; the reason goes into the block's name.
-    $labNote = if ($labSkipReason) { " - skipped, $labSkipReason" } else { '' }
+    $labNote = Get-LabNote $labSkipReason
 }
 
 BeforeAll {

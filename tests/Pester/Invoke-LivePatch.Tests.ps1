@@ -7,67 +7,11 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $labSkipReason = Get-LabSkipReason
-    # Pester 5 prints skipped tests but not why; the reason goes into the block's name.
-    $labNote = if ($labSkipReason) { " - skipped, $labSkipReason" } else { '' }
+    $labNote = Get-LabNote $labSkipReason
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-
-    function New-LivePatchBundle {
-        # A bundle Invoke-LivePatch accepts: a real agent.zip and a real cloud-scripts.tgz (common.ps1's
-        # New-TestBundle writes placeholder bytes, which PatchBundle refuses as neither zip nor gzip). The scripts
-        # replace two of the lab VMs' scripts and add one, as TestBundle.cs in the unit tests does.
-        param([Parameter(Mandatory)] [string] $Path)
-        $agentSource = Join-Path $Path 'agent-src'
-        $scriptsSource = Join-Path $Path 'scripts-src'
-        $bin = Join-Path $scriptsSource 'opt/cloud/bin'
-        New-Item -ItemType Directory -Path (Join-Path $agentSource 'conf'), $bin -Force | Out-Null
-        $marker = "# scripts of the Pester bundle $([guid]::NewGuid())"
-        Set-Content -LiteralPath (Join-Path $agentSource 'cloud-agent.jar') -Value 'new agent jar'
-        Set-Content -LiteralPath (Join-Path $agentSource 'conf/log4j-cloud.xml') -Value '<configuration/>'
-        foreach ($name in 'get_template_version.sh', 'ipassoc.sh', 'new_in_pester.sh') {
-            Set-Content -LiteralPath (Join-Path $bin $name) -Value "#!/bin/bash`n$marker"
-        }
-        $zip = Join-Path $Path 'agent.zip'
-        $tgz = Join-Path $Path 'cloud-scripts.tgz'
-        Compress-Archive -Path (Join-Path $agentSource '*') -DestinationPath $zip
-        & tar -czf $tgz -C $scriptsSource ./opt
-        if ($LASTEXITCODE -ne 0) { throw "tar -czf $tgz failed with exit code $LASTEXITCODE" }
-        [pscustomobject]@{
-            Path = $Path
-            Md5  = (Get-FileHash -LiteralPath $tgz -Algorithm MD5).Hash.ToLowerInvariant()
-        }
-    }
-
-    function New-TestVm {
-        # A VM as Get-SystemVm would emit it, from a connection named 'offline' that is never made, and with no
-        # link-local IP: the SSH method fails it at Connect and the API method finds no connection, so these
-        # tests change nothing anywhere.
-        param(
-            [string] $Name,
-            [string] $Type = 'Router',
-            [string] $TemplateVersion = '4.18.0',
-            [string] $Signature,
-            [string] $State = 'Running',
-            [string] $NetworkId,
-            [string] $RedundantState
-        )
-        $properties = @{
-            Id              = [guid]::NewGuid().ToString()
-            Name            = $Name
-            Type            = [SysVmPatch.Engine.Inventory.SystemVmType]$Type
-            State           = $State
-            ZoneName        = 'zone1'
-            TemplateVersion = $TemplateVersion
-            Hypervisor      = 'KVM'
-            Server          = 'offline'
-        }
-        if ($Signature) { $properties.ScriptsSignature = $Signature }
-        if ($NetworkId) { $properties.NetworkId = $NetworkId; $properties.NetworkName = "net-$NetworkId" }
-        if ($RedundantState) { $properties.IsRedundant = $true; $properties.RedundantState = $RedundantState }
-        [SysVmPatch.Engine.Inventory.SystemVm]$properties
-    }
 
     function Invoke-OfflinePatch {
         # Runs Invoke-LivePatch without prompts on piped VMs; returns the results, the errors, the warnings and the
@@ -104,7 +48,7 @@ BeforeAll {
         }
     }
 
-    $bundle = New-LivePatchBundle -Path (Join-Path $TestDrive 'bundle')
+    $bundle = New-TestBundle -Path (Join-Path $TestDrive 'bundle')
     Disconnect-All
 }
 
@@ -143,28 +87,16 @@ Describe 'Invoke-LivePatch parameters' {
     }
 
     It 'supports -WhatIf and -Confirm and asks by default (ConfirmImpact High)' {
-        $command.Parameters.Keys | Should -Contain 'WhatIf'
-        $command.Parameters.Keys | Should -Contain 'Confirm'
-        $cmdlet = $command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) | Select-Object -First 1
-        $cmdlet.SupportsShouldProcess | Should -BeTrue
-        "$($cmdlet.ConfirmImpact)" | Should -Be 'High'
+        Assert-AsksBeforeChanging -Command $command
     }
 
     It 'requires -Vm, which takes SystemVm objects by value and by property name' {
-        $vm = $command.Parameters['Vm']
-        $vm.ParameterType | Should -Be ([SysVmPatch.Engine.Inventory.SystemVm[]])
-        $attribute = $vm.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
-        $attribute.Mandatory | Should -BeTrue
-        $attribute.ValueFromPipeline | Should -BeTrue
-        $attribute.ValueFromPipelineByPropertyName | Should -BeTrue
+        Assert-VmPipelineParameter -Command $command
     }
 
     It 'has the patch, rollout and SSH parameters' {
-        foreach ($name in 'TargetVersion', 'PreCheck', 'PostCheck', 'ReapplyRules', 'AgentTimeoutSec', 'Force',
-            'BatchSize', 'ThrottleLimit', 'MaxFailures', 'Delay', 'HistoryPath',
-            'KeyFile', 'JumpKeyFile', 'KnownHostsFile', 'JumpHost', 'JumpUser', 'ConnectTimeoutSec') {
-            $command.Parameters.Keys | Should -Contain $name
-        }
+        $patchParameters = @('TargetVersion', 'PreCheck', 'PostCheck', 'ReapplyRules', 'AgentTimeoutSec', 'Force')
+        Assert-CommandHasParameter -Command $command -Name ($patchParameters + $RolloutAndSshParameters)
     }
 
     It 'declares LivePatchResult as its output' {
@@ -172,27 +104,17 @@ Describe 'Invoke-LivePatch parameters' {
     }
 
     It 'has a help page that documents every parameter' {
-        $help = Get-Content -Raw -Path (Join-Path $PSScriptRoot '../../docs/help/Invoke-LivePatch.md')
-        foreach ($name in $command.Parameters.Keys) {
-            if ($name -in [System.Management.Automation.PSCmdlet]::CommonParameters) { continue }
-            $help | Should -Match "### -$name\r?\n"
-        }
+        Assert-HelpDocumentsEveryParameter -Command $command
     }
 
     It 'rejects -<Parameter> <Value> while binding' -ForEach @(
-        @{ Parameter = 'BatchSize'; Value = 0 }
-        @{ Parameter = 'ThrottleLimit'; Value = 0 }
-        @{ Parameter = 'MaxFailures'; Value = -1 }
-        @{ Parameter = 'Delay'; Value = -1 }
+        $RolloutRejectedValues
         @{ Parameter = 'AgentTimeoutSec'; Value = 29 }
-        @{ Parameter = 'ConnectTimeoutSec'; Value = 0 }
         @{ Parameter = 'TargetVersion'; Value = '' }
         @{ Parameter = 'Method'; Value = 'Scp' }
     ) {
         $arguments = @{ Vm = (New-TestVm -Name r-1-VM); BundlePath = $bundle.Path; $Parameter = $Value; WhatIf = $true }
-        $err = Get-TerminatingError { Invoke-LivePatch @arguments }
-        $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgument*'
+        Assert-RejectedWhileBinding -Command $command -Arguments $arguments
     }
 }
 
@@ -393,7 +315,7 @@ Describe "Invoke-LivePatch against the test world$labNote" -Skip:($null -ne $lab
         }
 
         $serverVersion = [SysVmPatch.Engine.Versions.CloudStackVersion]::ParseOrNull((Get-SysVmCloud | Where-Object Name -eq 'lab').Version)
-        $labBundle = New-LivePatchBundle -Path (Join-Path $TestDrive 'lab-bundle')
+        $labBundle = New-TestBundle -Path (Join-Path $TestDrive 'lab-bundle')
     }
 
     AfterAll {

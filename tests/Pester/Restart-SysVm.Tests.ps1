@@ -7,35 +7,11 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $labSkipReason = Get-LabSkipReason
-    # Pester 5 prints skipped tests but not why; the reason goes into the block's name.
-    $labNote = if ($labSkipReason) { " - skipped, $labSkipReason" } else { '' }
+    $labNote = Get-LabNote $labSkipReason
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-
-    function New-TestVm {
-        # A VM as Get-SystemVm would emit it, from a connection named 'offline' that is never made: an API restart
-        # of it fails at once with "not connected", so these tests change nothing anywhere.
-        param(
-            [string] $Name,
-            [string] $Type = 'Router',
-            [string] $NetworkId,
-            [string] $RedundantState
-        )
-        $properties = @{
-            Id              = [guid]::NewGuid().ToString()
-            Name            = $Name
-            Type            = [SysVmPatch.Engine.Inventory.SystemVmType]$Type
-            State           = 'Running'
-            ZoneName        = 'zone1'
-            TemplateVersion = '4.18.0'
-            Server          = 'offline'
-        }
-        if ($NetworkId) { $properties.NetworkId = $NetworkId; $properties.NetworkName = "net-$NetworkId" }
-        if ($RedundantState) { $properties.IsRedundant = $true; $properties.RedundantState = $RedundantState }
-        [SysVmPatch.Engine.Inventory.SystemVm]$properties
-    }
 
     function Invoke-OfflineRestart {
         # Runs Restart-SysVm without prompts on piped VMs; returns the results, the errors and the history path.
@@ -74,27 +50,15 @@ Describe 'Restart-SysVm parameters' {
     }
 
     It 'supports -WhatIf and -Confirm and asks by default (ConfirmImpact High)' {
-        $command.Parameters.Keys | Should -Contain 'WhatIf'
-        $command.Parameters.Keys | Should -Contain 'Confirm'
-        $cmdlet = $command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) | Select-Object -First 1
-        $cmdlet.SupportsShouldProcess | Should -BeTrue
-        "$($cmdlet.ConfirmImpact)" | Should -Be 'High'
+        Assert-AsksBeforeChanging -Command $command
     }
 
     It 'requires -Vm, which takes SystemVm objects by value and by property name' {
-        $vm = $command.Parameters['Vm']
-        $vm.ParameterType | Should -Be ([SysVmPatch.Engine.Inventory.SystemVm[]])
-        $attribute = $vm.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
-        $attribute.Mandatory | Should -BeTrue
-        $attribute.ValueFromPipeline | Should -BeTrue
-        $attribute.ValueFromPipelineByPropertyName | Should -BeTrue
+        Assert-VmPipelineParameter -Command $command
     }
 
     It 'has the rollout and SSH parameters' {
-        foreach ($name in 'Wait', 'Timeout', 'Force', 'BatchSize', 'ThrottleLimit', 'MaxFailures', 'Delay', 'HistoryPath',
-            'KeyFile', 'JumpKeyFile', 'KnownHostsFile', 'JumpHost', 'JumpUser', 'ConnectTimeoutSec') {
-            $command.Parameters.Keys | Should -Contain $name
-        }
+        Assert-CommandHasParameter -Command $command -Name (@('Wait', 'Timeout', 'Force') + $RolloutAndSshParameters)
     }
 
     It 'declares RestartResult as its output' {
@@ -102,27 +66,16 @@ Describe 'Restart-SysVm parameters' {
     }
 
     It 'has a help page that documents every parameter' {
-        $help = Get-Content -Raw -Path (Join-Path $PSScriptRoot '../../docs/help/Restart-SysVm.md')
-        foreach ($name in $command.Parameters.Keys) {
-            if ($name -in [System.Management.Automation.PSCmdlet]::CommonParameters) { continue }
-            $help | Should -Match "### -$name\r?\n"
-        }
+        Assert-HelpDocumentsEveryParameter -Command $command
     }
 
     It 'rejects -<Parameter> <Value> while binding' -ForEach @(
-        @{ Parameter = 'BatchSize'; Value = 0 }
-        @{ Parameter = 'ThrottleLimit'; Value = 0 }
-        @{ Parameter = 'MaxFailures'; Value = -1 }
-        @{ Parameter = 'Delay'; Value = -1 }
+        $RolloutRejectedValues
         @{ Parameter = 'Timeout'; Value = 0 }
-        @{ Parameter = 'ConnectTimeoutSec'; Value = 0 }
-        @{ Parameter = 'HistoryPath'; Value = '' }
         @{ Parameter = 'Mode'; Value = 'Shutdown' }
     ) {
         $arguments = @{ Vm = (New-TestVm -Name r-1-VM); $Parameter = $Value; WhatIf = $true }
-        $err = Get-TerminatingError { Restart-SysVm @arguments }
-        $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgument*'
+        Assert-RejectedWhileBinding -Command $command -Arguments $arguments
     }
 }
 

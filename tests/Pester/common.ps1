@@ -39,6 +39,15 @@ function Get-LabSkipReason {
     return $null
 }
 
+function Get-LabNote {
+    <#
+    The suffix for the name of a block that needs the test world: Pester 5 prints skipped tests but not why, so the
+    reason goes into the name. Empty when the lab can run.
+    #>
+    param([string] $SkipReason = (Get-LabSkipReason))
+    if ($SkipReason) { " - skipped, $SkipReason" } else { '' }
+}
+
 function Get-LabState {
     <# The test world's state (Endpoint, ApiKey, SecretKey, ...); call only when Get-LabSkipReason is $null. #>
     Get-Content -Raw -LiteralPath $env:SYSVMPATCH_LAB_STATE | ConvertFrom-Json
@@ -97,15 +106,140 @@ function Get-AllErrorText {
     $parts -join "`n"
 }
 
+function New-TestVm {
+    <#
+    A VM as Get-SystemVm would emit it (KVM, zone1), read from a connection named 'offline' that is never made and
+    with no link-local IP or host address: an API call on it fails with "not connected to 'offline'", an SSH one at
+    Connect, and Compare-SysVmVersion with -TargetVersion needs no server. So tests on it change nothing anywhere.
+    Properties whose parameter is not given stay unset, as on a VM whose record lacks them.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Name,
+        [string] $Type = 'Router',
+        [string] $TemplateVersion = '4.18.0',
+        [string] $SoftwareVersion,
+        [string] $Signature,
+        [string] $State = 'Running',
+        [string] $NetworkId,
+        [string] $RedundantState
+    )
+    $properties = @{
+        Id              = [guid]::NewGuid().ToString()
+        Name            = $Name
+        Type            = [SysVmPatch.Engine.Inventory.SystemVmType]$Type
+        State           = $State
+        ZoneName        = 'zone1'
+        TemplateVersion = $TemplateVersion
+        Hypervisor      = 'KVM'
+        Server          = 'offline'
+    }
+    if ($SoftwareVersion) { $properties.SoftwareVersion = $SoftwareVersion }
+    if ($Signature) { $properties.ScriptsSignature = $Signature }
+    if ($NetworkId) { $properties.NetworkId = $NetworkId; $properties.NetworkName = "net-$NetworkId" }
+    if ($RedundantState) { $properties.IsRedundant = $true; $properties.RedundantState = $RedundantState }
+    [SysVmPatch.Engine.Inventory.SystemVm]$properties
+}
+
 function New-TestBundle {
-    <# A patch-bundle folder with a cloud-scripts.tgz of known content; returns its path and the file's MD5. #>
+    <#
+    A patch bundle as shipped in /usr/share/cloudstack-common/vms: a real agent.zip and a real cloud-scripts.tgz
+    (PatchBundle refuses anything that is not zip and gzip'd tar). The scripts replace two of the lab VMs' scripts and
+    add one, as TestBundle.cs in the unit tests does, and carry a fresh GUID, so no VM can already run them. The
+    sources are built next to the folder, which holds only the two files. Returns the folder and the lowercase MD5
+    of cloud-scripts.tgz (the bundle's signature). Needs tar on the PATH.
+    #>
     param([Parameter(Mandatory)] [string] $Path)
-    New-Item -ItemType Directory -Path $Path -Force | Out-Null
-    $scripts = Join-Path $Path 'cloud-scripts.tgz'
-    [System.IO.File]::WriteAllBytes($scripts, [System.Text.Encoding]::UTF8.GetBytes("not really a tarball $([guid]::NewGuid())"))
-    [System.IO.File]::WriteAllBytes((Join-Path $Path 'agent.zip'), [byte[]](80, 75, 5, 6))
+    $sources = "$Path-src"
+    $agentSource = Join-Path $sources 'agent'
+    $scriptsSource = Join-Path $sources 'scripts'
+    $bin = Join-Path $scriptsSource 'opt/cloud/bin'
+    New-Item -ItemType Directory -Path $Path, (Join-Path $agentSource 'conf'), $bin -Force | Out-Null
+    $marker = "# scripts of the Pester bundle $([guid]::NewGuid())"
+    Set-Content -LiteralPath (Join-Path $agentSource 'cloud-agent.jar') -Value 'new agent jar'
+    Set-Content -LiteralPath (Join-Path $agentSource 'conf/log4j-cloud.xml') -Value '<configuration/>'
+    foreach ($name in 'get_template_version.sh', 'ipassoc.sh', 'new_in_pester.sh') {
+        Set-Content -LiteralPath (Join-Path $bin $name) -Value "#!/bin/bash`n$marker"
+    }
+    $zip = Join-Path $Path 'agent.zip'
+    $tgz = Join-Path $Path 'cloud-scripts.tgz'
+    Compress-Archive -Path (Join-Path $agentSource '*') -DestinationPath $zip -Force
+    & tar -czf $tgz -C $scriptsSource ./opt
+    if ($LASTEXITCODE -ne 0) { throw "tar -czf $tgz failed with exit code $LASTEXITCODE" }
     [pscustomobject]@{
         Path = $Path
-        Md5  = (Get-FileHash -LiteralPath $scripts -Algorithm MD5).Hash.ToLowerInvariant()
+        Md5  = (Get-FileHash -LiteralPath $tgz -Algorithm MD5).Hash.ToLowerInvariant()
     }
+}
+
+# What Restart-SysVm and Invoke-LivePatch share through their base cmdlets (RolloutCmdlet, SshCmdlet): the parameters,
+# and values each of them refuses while binding (as -ForEach data of 'rejects -<Parameter> <Value> while binding',
+# so they are defined here, where BeforeDiscovery sees them).
+$RolloutAndSshParameters = @(
+    'BatchSize', 'ThrottleLimit', 'MaxFailures', 'Delay', 'HistoryPath',
+    'KeyFile', 'JumpKeyFile', 'KnownHostsFile', 'JumpHost', 'JumpUser', 'ConnectTimeoutSec'
+)
+$RolloutRejectedValues = @(
+    @{ Parameter = 'BatchSize'; Value = 0 }
+    @{ Parameter = 'ThrottleLimit'; Value = 0 }
+    @{ Parameter = 'MaxFailures'; Value = -1 }
+    @{ Parameter = 'Delay'; Value = -1 }
+    @{ Parameter = 'HistoryPath'; Value = '' }
+    @{ Parameter = 'ConnectTimeoutSec'; Value = 0 }
+)
+
+function Assert-CommandHasParameter {
+    <# Fails unless the command has every named parameter. #>
+    param(
+        [Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command,
+        [Parameter(Mandatory)] [string[]] $Name
+    )
+    foreach ($n in $Name) {
+        $Command.Parameters.Keys | Should -Contain $n
+    }
+}
+
+function Assert-VmPipelineParameter {
+    <# Fails unless the command requires -Vm as SystemVm[], bound from the pipeline by value and by property name. #>
+    param([Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command)
+    $vm = $Command.Parameters['Vm']
+    $vm.ParameterType | Should -Be ([SysVmPatch.Engine.Inventory.SystemVm[]])
+    $attribute = $vm.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+    $attribute.Mandatory | Should -BeTrue
+    $attribute.ValueFromPipeline | Should -BeTrue
+    $attribute.ValueFromPipelineByPropertyName | Should -BeTrue
+}
+
+function Assert-AsksBeforeChanging {
+    <# Fails unless the command supports -WhatIf and -Confirm and asks by default (ConfirmImpact High). #>
+    param([Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command)
+    $Command.Parameters.Keys | Should -Contain 'WhatIf'
+    $Command.Parameters.Keys | Should -Contain 'Confirm'
+    $cmdlet = $Command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) | Select-Object -First 1
+    $cmdlet.SupportsShouldProcess | Should -BeTrue
+    "$($cmdlet.ConfirmImpact)" | Should -Be 'High'
+}
+
+function Assert-HelpDocumentsEveryParameter {
+    <# Fails unless the command's help page (docs/help/<name>.md) has a '### -<Parameter>' heading for each parameter but the common ones. #>
+    param(
+        [Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command,
+        [string] $HelpFile = (Join-Path $RepoRoot "docs/help/$($Command.Name).md")
+    )
+    $help = Get-Content -Raw -LiteralPath $HelpFile
+    foreach ($name in $Command.Parameters.Keys) {
+        if ($name -in [System.Management.Automation.PSCmdlet]::CommonParameters) { continue }
+        $help | Should -Match "### -$name\r?\n"
+    }
+}
+
+function Assert-RejectedWhileBinding {
+    <# Fails unless running the command with these arguments ends in a parameter-binding error whose id is like $ErrorId. #>
+    param(
+        [Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command,
+        [Parameter(Mandatory)] [hashtable] $Arguments,
+        [string] $ErrorId = 'ParameterArgument*'
+    )
+    $err = Get-TerminatingError { & $Command @Arguments }
+    $err | Should -Not -BeNullOrEmpty
+    $err.FullyQualifiedErrorId | Should -BeLike $ErrorId
 }
