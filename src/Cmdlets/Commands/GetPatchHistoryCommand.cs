@@ -1,6 +1,6 @@
 using System;
 using System.Management.Automation;
-using System.Threading;
+using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.History;
 
 namespace SysVmPatch.Cmdlets.Commands
@@ -12,11 +12,10 @@ namespace SysVmPatch.Cmdlets.Commands
     [Cmdlet(VerbsCommon.Get, "PatchHistory", DefaultParameterSetName = RecordsSet)]
     [OutputType(typeof(PatchHistoryRecord), ParameterSetName = new[] { RecordsSet })]
     [OutputType(typeof(PatchRunSummary), ParameterSetName = new[] { SummarySet })]
-    public sealed class GetPatchHistoryCommand : PSCmdlet, IDisposable
+    public sealed class GetPatchHistoryCommand : SysVmPatchCmdlet
     {
         private const string RecordsSet = "Records";
         private const string SummarySet = "Summary";
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
 
         /// <summary>VM names; wildcards allowed. Binds from a piped object's Name (Get-SystemVm output).</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -91,14 +90,14 @@ namespace SysVmPatch.Cmdlets.Commands
                 // Warnings are raised while this thread enumerates, so WriteWarning is on the pipeline thread.
                 if (Summary.IsPresent)
                 {
-                    foreach (var run in store.Summarize(query, WriteWarning, _stop.Token)) WriteObject(run);
+                    foreach (var run in store.Summarize(query, WriteWarning, CancelToken)) WriteObject(run);
                 }
                 else
                 {
-                    foreach (var record in store.Read(query, WriteWarning, _stop.Token)) WriteObject(record);
+                    foreach (var record in store.Read(query, WriteWarning, CancelToken)) WriteObject(record);
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
                 // Ctrl+C: PowerShell is already stopping the pipeline.
             }
@@ -112,10 +111,6 @@ namespace SysVmPatch.Cmdlets.Commands
                 ThrowTerminatingError(new ErrorRecord(ex, "HistoryReadFailed", ErrorCategory.ReadError, store.Path));
             }
         }
-
-        protected override void StopProcessing() => _stop.Cancel();
-
-        public void Dispose() => _stop.Dispose();
 
         private bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
     }
