@@ -29,12 +29,13 @@ namespace SysVmPatch.Bench
         /// InventoryReader.ReadAsync (the three lists at once, later pages concurrently) against reading
         /// listHosts, listSystemVms and listRouters one page after another.
         /// </summary>
-        public static async Task<ListingResult> InventoryAsync(int routers)
+        public static async Task<ListingResult> InventoryAsync(int routers, TimeSpan addedLatency)
         {
             const int hosts = 50;
             var spec = LabSpec.Generate(1, hosts, (routers + 2 + hosts - 1) / hosts);
             await using var server = await FakeCloudStackServer.StartAsync(new ResolvedLab(spec), null, new FakeCloudStackOptions());
-            using var client = new CloudStackClient(CloudStackConnectionSettings.Create(server.Endpoint.ToString(), server.ApiKey, new CloudStackSecret(server.SecretKey), "bench"));
+            using var proxy = addedLatency > TimeSpan.Zero ? new LatencyProxy(server.Endpoint, addedLatency) : null;
+            using var client = new CloudStackClient(CloudStackConnectionSettings.Create((proxy?.Endpoint ?? server.Endpoint).ToString(), server.ApiKey, new CloudStackSecret(server.SecretKey), "bench"));
             int pageSize = client.Settings.PageSize;
 
             async Task<int> Ours() => (await InventoryReader.ReadAsync(new[] { client }, new InventoryQuery(), CancellationToken.None)).Count;
@@ -62,7 +63,8 @@ namespace SysVmPatch.Bench
             var (seqS, seqN) = await MedianAsync(Sequential);
             int routerCount = spec.Zones.Sum(z => z.Hosts.Sum(h => h.Vms.Count(v => v.Type == SystemVmType.Router)));
             return new ListingResult("Get-SystemVm", oursS, seqS, "InventoryReader.ReadAsync", "one page at a time, sequential", oursN, seqN,
-                $"{routerCount:N0} routers + SSVM + CPVM on {hosts} hosts, fake management server over loopback HTTP, pagesize {pageSize}, no added latency");
+                $"{routerCount:N0} routers + SSVM + CPVM on {hosts} hosts, fake management server over loopback HTTP, pagesize {pageSize}, " +
+                (addedLatency > TimeSpan.Zero ? $"{addedLatency.TotalMilliseconds:0} ms added per request" : "no added latency"));
         }
 
         /// <summary>HistoryStore.Read with Last=20 over a generated store, against reading the whole store and keeping the last 20.</summary>

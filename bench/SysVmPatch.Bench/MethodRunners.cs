@@ -55,7 +55,7 @@ namespace SysVmPatch.Bench
             if (!File.Exists(resultFile)) return (run, new List<VmTiming>(), "no result file: " + Tail(run.Output));
             var report = JsonSerializer.Deserialize<OursReport>(File.ReadAllText(resultFile))!;
             File.WriteAllLines(Path.Combine(_work, "ours-steps.log"), report.StepLog);
-            return (run, report.Vms, $"engine {report.EngineSeconds:0.00} s inside the process, LastRunConnections {report.Connections}; step log: {Path.Combine(_work, "ours-steps.log")}");
+            return (run, report.Vms, $"engine {report.EngineSeconds:0.00} s inside the process, LastRunConnections {report.Connections}; step log: {Path.Combine(_work, "ours-steps.log")}\n  per-VM phases: " + string.Join("\n  ", report.Phases));
         }
 
         private async Task<(DriverRun, List<VmTiming>, string?)> AnsibleAsync(BenchWorld world)
@@ -94,12 +94,26 @@ namespace SysVmPatch.Bench
             var run = await DriverProcess.RunAsync("floor", Path.Combine(AppContext.BaseDirectory, "floor", "livepatch.sh"),
                 new[] { inventory, _payload.Folder, _o.Parallel.ToString(CultureInfo.InvariantCulture), world.Lab.SshConfigPath, times }).ConfigureAwait(false);
             File.WriteAllText(Path.Combine(_work, "floor-output.log"), run.Output);
-            var vms = File.Exists(times)
-                ? File.ReadAllLines(times).Select(l => l.Split(' ')).Where(p => p.Length == 4).Select(p => new VmTiming(p[0], p[3] == "0",
-                    double.Parse(p[2], CultureInfo.InvariantCulture) - double.Parse(p[1], CultureInfo.InvariantCulture), p[3] == "0" ? null : "exit " + p[3])).ToList()
-                : new List<VmTiming>();
-            return (run, vms, $"output: {Path.Combine(_work, "floor-output.log")}");
+            var lines = File.Exists(times) ? File.ReadAllLines(times).Select(l => l.Split(' ')).Where(p => p.Length == 6).ToList() : new List<string[]>();
+            double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+            var vms = lines.Select(p => new VmTiming(p[0], p[3] == "0", D(p[2]) - D(p[1]), p[3] == "0" ? null : "exit " + p[3])).ToList();
+            var ok = lines.Where(p => p[3] == "0").ToList();
+            string phases = ok.Count == 0 ? "" : "\n  per-VM phases: " + string.Join("\n  ", new[]
+            {
+                Phase("connect (master + jump)", ok.Select(p => D(p[4]) - D(p[1]))),
+                Phase("scp", ok.Select(p => D(p[5]) - D(p[4]))),
+                Phase("remote script + close", ok.Select(p => D(p[2]) - D(p[5]))),
+            });
+            return (run, vms, $"output: {Path.Combine(_work, "floor-output.log")}" + phases);
         }
+
+        private static string Phase(string name, IEnumerable<double> values)
+        {
+            var d = values.OrderBy(x => x).ToList();
+            return Inv($"{name}: median {d[(d.Count - 1) / 2]:0.00} s, p95 {d[Math.Max(0, (int)Math.Ceiling(0.95 * d.Count) - 1)]:0.00} s, max {d[^1]:0.00} s");
+        }
+
+        private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
         private static bool OnPath(string tool) =>
             (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));

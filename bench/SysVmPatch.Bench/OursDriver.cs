@@ -17,7 +17,7 @@ namespace SysVmPatch.Bench
     public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile);
 
     /// <summary>What the "ours" driver process reports back.</summary>
-    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog);
+    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases);
 
     /// <summary>One VM's outcome and how long its patch took, as a method saw it.</summary>
     public sealed record VmTiming(string Vm, bool Ok, double Seconds, string? Error);
@@ -45,16 +45,55 @@ namespace SysVmPatch.Bench
             };
             var service = new LivePatchService();
             var steps = new List<string>();
+            var marks = new Dictionary<string, Dictionary<string, double>>();
             var clock = Stopwatch.StartNew();
             var results = await service.RunAsync(vms, options, e =>
             {
-                if (e.Kind == LivePatchEventKind.Step) lock (steps) steps.Add($"{clock.Elapsed.TotalSeconds:0.000} {e.VmName} {e.Message}");
+                double t = clock.Elapsed.TotalSeconds;
+                lock (steps)
+                {
+                    if (e.Kind == LivePatchEventKind.Step) steps.Add($"{t:0.000} {e.VmName} {e.Message}");
+                    string? phase = e.Kind == LivePatchEventKind.Result ? "result" : e.Kind != LivePatchEventKind.Step || e.Message == null ? null
+                        : e.Message.StartsWith("connect ", StringComparison.Ordinal) ? "connect"
+                        : e.Message.StartsWith("preflight ok", StringComparison.Ordinal) ? "preflight"
+                        : e.Message.StartsWith("upload ok", StringComparison.Ordinal) ? "upload"
+                        : e.Message == "agent started detached" ? "started"
+                        : e.Message.StartsWith("end ", StringComparison.Ordinal) ? "agent-end" : null;
+                    if (phase != null && e.VmName != null)
+                    {
+                        if (!marks.TryGetValue(e.VmName, out var m)) marks[e.VmName] = m = new Dictionary<string, double>();
+                        m.TryAdd(phase, t);
+                    }
+                }
             }, CancellationToken.None);
             double seconds = clock.Elapsed.TotalSeconds;
             var timings = results.Select(r => new VmTiming(r.VmName, r.Status == LivePatchStatus.Patched, r.Duration.TotalSeconds,
                 r.Status == LivePatchStatus.Patched ? null : $"{r.Status} {r.FailedStep} {r.Error}")).ToList();
-            File.WriteAllText(job.ResultFile, JsonSerializer.Serialize(new OursReport(seconds, service.LastRunConnections, timings, steps)));
+            File.WriteAllText(job.ResultFile, JsonSerializer.Serialize(new OursReport(seconds, service.LastRunConnections, timings, steps, Phases(marks))));
             return timings.All(t => t.Ok) ? 0 : 1;
+        }
+
+        // Where each VM's time goes, from the engine's own step events: median and p95 over the VMs per phase.
+        private static List<string> Phases(Dictionary<string, Dictionary<string, double>> marks)
+        {
+            var spans = new[]
+            {
+                ("rollout start -> connect", (string?)null, "connect"),
+                ("connect + preflight", "connect", "preflight"),
+                ("upload + MD5", "preflight", "upload"),
+                ("verify + lock + start agent", "upload", "started"),
+                ("agent: backup..validate", "started", "agent-end"),
+                ("agent end -> result", "agent-end", "result"),
+            };
+            var lines = new List<string>();
+            foreach (var (name, from, to) in spans)
+            {
+                var d = marks.Values.Where(m => (from == null || m.ContainsKey(from)) && m.ContainsKey(to))
+                    .Select(m => m[to] - (from == null ? 0 : m[from])).OrderBy(x => x).ToList();
+                if (d.Count == 0) continue;
+                lines.Add($"{name}: median {d[(d.Count - 1) / 2]:0.00} s, p95 {d[Math.Max(0, (int)Math.Ceiling(0.95 * d.Count) - 1)]:0.00} s, max {d[^1]:0.00} s");
+            }
+            return lines;
         }
     }
 }

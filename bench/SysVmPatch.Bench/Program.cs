@@ -66,7 +66,11 @@ namespace SysVmPatch.Bench
             Console.WriteLine(Report.Table(o, results, agentMiB, scriptsMiB));
 
             var listings = new List<ListingResult>();
-            if (o.Routers > 0) listings.Add(await ListingBenchmarks.InventoryAsync(o.Routers));
+            if (o.Routers > 0)
+            {
+                listings.Add(await ListingBenchmarks.InventoryAsync(o.Routers, TimeSpan.Zero));
+                listings.Add(await ListingBenchmarks.InventoryAsync(o.Routers, TimeSpan.FromMilliseconds(50)));
+            }
             if (o.HistoryRecords > 0) listings.Add(ListingBenchmarks.History(o.HistoryRecords));
             foreach (var l in listings) Console.WriteLine(Report.Listing(l));
 

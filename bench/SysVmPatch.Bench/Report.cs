@@ -53,7 +53,7 @@ namespace SysVmPatch.Bench
         }
 
         public static string Listing(ListingResult l) => Inv(
-            $"{l.Name}: ours {l.OursSeconds * 1000:0} ms ({l.OursWhat}, {l.OursItems:N0} items) vs {l.BaselineSeconds * 1000:0} ms ({l.BaselineWhat}, {l.BaselineItems:N0} items): {l.BaselineSeconds / l.OursSeconds:0.0}x; {l.Setup}; median of 3");
+            $"{l.Name}: ours {l.OursSeconds * 1000:0.0} ms ({l.OursWhat}, {l.OursItems:N0} items) vs {l.BaselineSeconds * 1000:0.0} ms ({l.BaselineWhat}, {l.BaselineItems:N0} items): {l.BaselineSeconds / l.OursSeconds:0.0}x; {l.Setup}; median of 3");
 
         public static void WriteJson(string path, IReadOnlyList<MethodResult> results, IReadOnlyList<ListingResult> listings)
         {
