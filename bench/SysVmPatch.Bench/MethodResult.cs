@@ -28,6 +28,11 @@ namespace SysVmPatch.Bench
         public double MedianVmSeconds => Percentile(0.5);
         public double P95VmSeconds => Percentile(0.95);
         public double ConnectionsPerVm => VmConnections.Count == 0 ? 0 : VmConnections.Values.Average();
+        /// <summary>
+        /// How full the parallel slots were: the VMs' summed time over wall time times parallelism. Below 1 a
+        /// slot sat idle (waiting for a batch, a straggler, or the driver itself).
+        /// </summary>
+        public double SlotUse(int parallel) => WallSeconds <= 0 ? 0 : Vms.Sum(v => v.Seconds) / (WallSeconds * Math.Min(parallel, Math.Max(1, Vms.Count)));
         public double HostConnectionsPerVm => VmConnections.Count == 0 ? 0 : (double)HostConnections / VmConnections.Count;
 
         private double Percentile(double p)

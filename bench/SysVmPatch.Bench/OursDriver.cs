@@ -53,6 +53,7 @@ namespace SysVmPatch.Bench
                 lock (steps)
                 {
                     if (e.Kind == LivePatchEventKind.Step) steps.Add($"{t:0.000} {e.VmName} {e.Message}");
+                    if (e.Kind == LivePatchEventKind.Result) steps.Add($"{t:0.000} {e.VmName} RESULT {e.Result?.Status} batch {e.Result?.Batch}");
                     string? phase = e.Kind == LivePatchEventKind.Result ? "result" : e.Kind != LivePatchEventKind.Step || e.Message == null ? null
                         : e.Message.StartsWith("connect ", StringComparison.Ordinal) ? "connect"
                         : e.Message.StartsWith("preflight ok", StringComparison.Ordinal) ? "preflight"
