@@ -18,6 +18,11 @@ namespace SysVmPatch.Bench
         public int Routers { get; init; } = 5000;
         /// <summary>Records in the generated history store (0: skip that part).</summary>
         public int HistoryRecords { get; init; } = 1_000_000;
+        /// <summary>
+        /// Diagnostic only: hand "ours" the routers as if none were in a redundant pair, to measure what the pair
+        /// ordering (the partner waits for a later batch) costs. The run is labelled; not a fair comparison figure.
+        /// </summary>
+        public bool OursIgnorePairs { get; init; }
         /// <summary>Where the figures are also written as JSON (for the smoke test); null: nowhere.</summary>
         public string? JsonOut { get; init; }
 
@@ -28,6 +33,7 @@ namespace SysVmPatch.Bench
         public const string Usage =
             "sudo dotnet run -c Release --project bench/SysVmPatch.Bench -- [--vms 60] [--hosts 4] [--agent-mib 20] [--scripts-mib 1]\n" +
             "     [--parallel 16] [--methods ours,ansible,floor] [--routers 5000] [--history 1000000] [--json out.json]\n" +
+            "     [--ours-ignore-pairs]   (diagnostic: ours without redundant-pair ordering)\n" +
             "--vms must be a multiple of --hosts; --routers 0 / --history 0 skip those parts.";
 
         public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -47,6 +53,7 @@ namespace SysVmPatch.Bench
                     case "--routers": o = o with { Routers = Int(Next()) }; break;
                     case "--history": o = o with { HistoryRecords = Int(Next()) }; break;
                     case "--json": o = o with { JsonOut = Next() }; break;
+                    case "--ours-ignore-pairs": o = o with { OursIgnorePairs = true }; break;
                     default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
                 }
             }

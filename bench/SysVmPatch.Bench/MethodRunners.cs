@@ -45,7 +45,7 @@ namespace SysVmPatch.Bench
             string jobFile = Path.Combine(_work, "ours-job.json");
             string resultFile = Path.Combine(_work, "ours-result.json");
             File.WriteAllText(jobFile, JsonSerializer.Serialize(new OursJob(_o.Vms, _o.Hosts, _payload.Folder, _o.Parallel,
-                world.Lab.PrivateKeyPath, world.Lab.KnownHostsPath, resultFile)));
+                world.Lab.PrivateKeyPath, world.Lab.KnownHostsPath, resultFile, _o.OursIgnorePairs)));
             string self = Environment.ProcessPath!;
             var args = new List<string>();
             if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(MethodRunners).Assembly.Location);
@@ -55,7 +55,7 @@ namespace SysVmPatch.Bench
             if (!File.Exists(resultFile)) return (run, new List<VmTiming>(), "no result file: " + Tail(run.Output));
             var report = JsonSerializer.Deserialize<OursReport>(File.ReadAllText(resultFile))!;
             File.WriteAllLines(Path.Combine(_work, "ours-steps.log"), report.StepLog);
-            return (run, report.Vms, $"engine {report.EngineSeconds:0.00} s inside the process, LastRunConnections {report.Connections}; step log: {Path.Combine(_work, "ours-steps.log")}\n  per-VM phases: " + string.Join("\n  ", report.Phases));
+            return (run, report.Vms, (_o.OursIgnorePairs ? "DIAGNOSTIC RUN: redundant pairs handed over as unpaired routers; " : "") + $"engine {report.EngineSeconds:0.00} s inside the process, LastRunConnections {report.Connections}; step log: {Path.Combine(_work, "ours-steps.log")}\n  per-VM phases: " + string.Join("\n  ", report.Phases));
         }
 
         private async Task<(DriverRun, List<VmTiming>, string?)> AnsibleAsync(BenchWorld world)

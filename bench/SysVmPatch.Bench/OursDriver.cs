@@ -14,7 +14,7 @@ using SysVmPatch.TestWorld.Topology;
 namespace SysVmPatch.Bench
 {
     /// <summary>What the parent hands the "ours" driver process.</summary>
-    public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile);
+    public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile, bool IgnorePairs = false);
 
     /// <summary>What the "ours" driver process reports back.</summary>
     public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases);
@@ -36,6 +36,7 @@ namespace SysVmPatch.Bench
             var job = JsonSerializer.Deserialize<OursJob>(File.ReadAllText(jobFile))!;
             var topology = new ResolvedLab(LabSpec.Generate(1, job.Hosts, job.Vms / job.Hosts));
             var vms = BenchWorld.AsSystemVms(topology);
+            if (job.IgnorePairs) vms = vms.Select(v => v with { IsRedundant = false, RedundantState = null, NetworkId = v.Name }).ToList();
             var options = new LivePatchOptions
             {
                 Bundle = PatchBundle.Load(job.BundleFolder, Payload.Version),
