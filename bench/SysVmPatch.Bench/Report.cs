@@ -30,8 +30,9 @@ namespace SysVmPatch.Bench
             {
                 if (!r.Ran) { sb.AppendLine($"{r.Method,-8} SKIPPED: {r.SkipReason}"); continue; }
                 int ok = r.Vms.Count - r.Problems.Select(p => p.Split(':')[0]).Distinct().Count();
-                sb.AppendLine(Inv($"{r.Method,-8} {Math.Max(0, ok) + "/" + r.Vms.Count,9} {r.WallSeconds,7:0.00} {r.MedianVmSeconds,8:0.00} {r.P95VmSeconds,8:0.00} {r.ConnectionsPerVm,6:0.##} {r.HostConnectionsPerVm,8:0.##} {r.BytesSent / 1048576.0,8:0.0} {(r.CpuSeconds is double c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "n/a"),6} {r.SlotUse(o.Parallel),5:P0}"));
+                sb.AppendLine(Inv($"{r.Method,-8} {Math.Max(0, ok) + "/" + r.Vms.Count,9} {r.WallSeconds,7:0.00} {r.MedianVmSeconds,8:0.00} {r.P95VmSeconds,8:0.00} {r.ConnectionsPerVm,6:0.##} {r.HostConnectionsPerVm,8:0.##} {r.BytesSent / 1048576.0,8:0.0} {(r.CpuSeconds is double c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "n/a"),6} {(r.Method == "ansible" ? "n/a" : r.SlotUse(o.Parallel).ToString("P0", CultureInfo.InvariantCulture)),5}"));
             }
+            // Ansible interleaves hosts (free strategy), so its per-VM span includes waits for a fork: no slot figure.
             var ours = results.FirstOrDefault(r => r.Method == "ours" && r.Ran);
             foreach (var other in results.Where(r => r.Method != "ours" && r.Ran))
             {
