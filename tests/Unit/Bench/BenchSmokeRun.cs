@@ -69,6 +69,7 @@ namespace SysVmPatch.Tests.Bench
 
         public void Dispose()
         {
+            if (_run.IsValueCreated && _run.Value.IsCompletedSuccessfully) _run.Value.Result.Json?.Dispose();
             try { File.Delete(_jsonFile); } catch (IOException) { }
         }
     }
