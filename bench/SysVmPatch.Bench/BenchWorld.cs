@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.TestWorld.NamespaceLab;
+using SysVmPatch.TestWorld.Topology;
+
+namespace SysVmPatch.Bench
+{
+    /// <summary>
+    /// One fresh namespace lab per method, so every method starts from the same world state (new VM disks, services
+    /// active, the old signature), and the counters a method is measured by: SSH connections accepted by the VMs'
+    /// and hosts' sshd, and bytes the driver sent into the hosts' uplinks.
+    /// </summary>
+    public sealed class BenchWorld : IAsyncDisposable
+    {
+        private readonly Dictionary<string, int> _vmAcceptedBefore = new();
+        private readonly Dictionary<string, int> _hostAcceptedBefore = new();
+        private long _txBefore;
+
+        private BenchWorld(Lab lab) { Lab = lab; }
+
+        public Lab Lab { get; }
+        public IReadOnlyList<LabVm> Vms => Lab.Topology.Vms;
+
+        public static LabSpec Spec(BenchOptions o) => LabSpec.Generate(1, o.Hosts, o.VmsPerHost);
+
+        public static async Task<BenchWorld> StartAsync(BenchOptions o) => new BenchWorld(await Lab.StartAsync(Spec(o)));
+
+        /// <summary>The lab's VMs as Get-SystemVm returns them for KVM: jump through the host to the link-local IP.</summary>
+        public static List<SystemVm> AsSystemVms(ResolvedLab topology) => topology.Vms.Select(v => new SystemVm
+        {
+            Id = v.Id, Name = v.Name, Type = v.Type, Hypervisor = v.Host.Spec.Hypervisor, State = v.Spec.State,
+            HostName = v.Host.Name, HostAddress = v.Host.Address, LinkLocalIp = v.LinkLocalIp, PrivateIp = v.PrivateIp,
+            ZoneName = v.Host.Zone.Name, TemplateVersion = v.Spec.Release,
+            IsRedundant = v.Spec.RedundantGroup != null, RedundantState = v.Spec.RedundantState,
+            NetworkId = v.Spec.RedundantGroup ?? v.Spec.NetworkName, NetworkName = v.Spec.NetworkName, VpcName = v.Spec.VpcName,
+            Server = "lab",
+        }).ToList();
+
+        /// <summary>Takes the counters' starting values right before a method runs.</summary>
+        public void MarkStart()
+        {
+            foreach (var vm in Vms) _vmAcceptedBefore[vm.Name] = Accepted(VmSshdLog(vm));
+            foreach (var h in Lab.Topology.Hosts) _hostAcceptedBefore[h.Name] = Accepted(HostSshdLog(h));
+            _txBefore = UplinkTxBytes();
+        }
+
+        /// <summary>SSH connections each VM's sshd accepted since <see cref="MarkStart"/> ("Accepted publickey" lines).</summary>
+        public IReadOnlyDictionary<string, int> VmConnections() => Vms.ToDictionary(v => v.Name, v => Accepted(VmSshdLog(v)) - _vmAcceptedBefore[v.Name]);
+
+        /// <summary>Connections the hosts' sshd accepted since <see cref="MarkStart"/>: the ProxyJump hops.</summary>
+        public int HostConnections() => Lab.Topology.Hosts.Sum(h => Accepted(HostSshdLog(h)) - _hostAcceptedBefore[h.Name]);
+
+        /// <summary>
+        /// Bytes sent towards the hosts since <see cref="MarkStart"/>: tx of the root-side end of every host's veth
+        /// on the lab bridge. Only the driver talks to the hosts, so this is what the driver put on the wire (IP
+        /// and TCP headers and SSH framing included), whichever of its processes sent it.
+        /// </summary>
+        public long BytesSent() => UplinkTxBytes() - _txBefore;
+
+        private long UplinkTxBytes() => Lab.Topology.Hosts.Sum(h =>
+        {
+            string file = $"/sys/class/net/{LabNames.HostUplink(h)}/statistics/tx_bytes";
+            return File.Exists(file) ? long.Parse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture) : 0L;
+        });
+
+        private string VmSshdLog(LabVm vm) => Lab.VmPath(vm.Name, "/var/lib/labshim/sshd.log");
+        private string HostSshdLog(LabHost h) => Path.Combine(Lab.RootDirectory, "hosts", h.Name, "sshd.log");
+
+        private static int Accepted(string log)
+        {
+            if (!File.Exists(log)) return 0;
+            using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            int n = 0;
+            string? line;
+            while ((line = reader.ReadLine()) != null) if (line.Contains("Accepted publickey", StringComparison.Ordinal)) n++;
+            return n;
+        }
+
+        public ValueTask DisposeAsync() => Lab.DisposeAsync();
+    }
+}

@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace SysVmPatch.Bench
+{
+    /// <summary>
+    /// The benchmark's one command: builds the payload, then per method a fresh namespace lab, runs the method,
+    /// checks every VM independently, and prints the figures; then the two listing comparisons.
+    /// </summary>
+    internal static class Program
+    {
+        private static async Task<int> Main(string[] args)
+        {
+            if (args.Length == 2 && args[0] == OursDriver.Verb) return await OursDriver.MainAsync(args[1]);
+            BenchOptions o;
+            try { o = BenchOptions.Parse(args); }
+            catch (Exception e) when (e is ArgumentException || e is FormatException)
+            {
+                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine(BenchOptions.Usage);
+                return 2;
+            }
+            string? missingLab = SysVmPatch.TestWorld.NamespaceLab.Lab.MissingRequirement();
+            if (missingLab != null && o.Methods.Count > 0)
+            {
+                Console.Error.WriteLine("The namespace lab cannot run here: " + missingLab);
+                return 3;
+            }
+
+            Console.WriteLine("machine: " + Report.Machine());
+            string work = Path.Combine(Path.GetTempPath(), "svp-bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
+            Directory.CreateDirectory(work);
+            Console.WriteLine("work files (inventories, logs, step log): " + work);
+
+            using var payload = new Payload(o.AgentMiB, o.ScriptsMiB);
+            double agentMiB = payload.Bundle.AgentZipBytes / 1048576.0, scriptsMiB = payload.Bundle.ScriptsBytes / 1048576.0;
+            var runners = new MethodRunners(o, payload, work);
+            var results = new List<MethodResult>();
+            foreach (string method in o.Methods)
+            {
+                string? missing = MethodRunners.Missing(method);
+                if (missing != null)
+                {
+                    Console.WriteLine($"{method}: SKIPPED: {missing}");
+                    results.Add(new MethodResult { Method = method, SkipReason = missing });
+                    continue;
+                }
+                Console.WriteLine($"{method}: starting a fresh lab of {o.Vms} VMs on {o.Hosts} hosts...");
+                await using var world = await BenchWorld.StartAsync(o);
+                world.MarkStart();
+                var (run, vms, note) = await runners.RunAsync(method, world);
+                var result = new MethodResult
+                {
+                    Method = method, Ran = true, WallSeconds = run.Wall.TotalSeconds, CpuSeconds = run.CpuSeconds, Vms = vms,
+                    VmConnections = world.VmConnections(), HostConnections = world.HostConnections(), BytesSent = world.BytesSent(),
+                    Problems = PatchVerifier.Problems(world.Lab, payload), ExitCode = run.ExitCode, Note = note,
+                };
+                if (vms.Count != o.Vms) result = result with { Problems = result.Problems.Append($"{method}: reported {vms.Count} VMs, expected {o.Vms}").ToList() };
+                results.Add(result);
+                Console.WriteLine($"{method}: {run.Wall.TotalSeconds:0.00} s, exit {run.ExitCode}, {(result.AllPatched ? "every VM patched" : result.Problems.Count + " problem(s)")}");
+            }
+            Console.WriteLine();
+            Console.WriteLine(Report.Table(o, results, agentMiB, scriptsMiB));
+
+            var listings = new List<ListingResult>();
+            if (o.Routers > 0)
+            {
+                listings.Add(await ListingBenchmarks.InventoryAsync(o.Routers, TimeSpan.Zero));
+                listings.Add(await ListingBenchmarks.InventoryAsync(o.Routers, TimeSpan.FromMilliseconds(50)));
+            }
+            if (o.HistoryRecords > 0) listings.Add(ListingBenchmarks.History(o.HistoryRecords));
+            foreach (var l in listings) Console.WriteLine(Report.Listing(l));
+
+            if (o.JsonOut != null) Report.WriteJson(o.JsonOut, results, listings);
+            return results.All(r => !r.Ran || r.AllPatched) ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+
+namespace SysVmPatch.Bench
+{
+    /// <summary>The printed table, the ratios against the goals, and the JSON the smoke test reads.</summary>
+    public static class Report
+    {
+        public static string Machine()
+        {
+            string cpu = File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?"
+                : "?";
+            string mem = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").First().Split(':', 2)[1].Trim() : "?";
+            string kernel = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "?";
+            return $"{Environment.ProcessorCount} cores ({cpu}), {mem} RAM, Linux {kernel}, .NET {Environment.Version}";
+        }
+
+        public static string Table(BenchOptions o, IReadOnlyList<MethodResult> results, double agentMiB, double scriptsMiB)
+        {
+            var sb = new StringBuilder();
+            sb.AppendLine(Inv($"Live patch of {o.Vms} VMs (2 SSVM/CPVM + {o.Vms - 2} routers) behind {o.Hosts} hosts, parallelism {o.Parallel}; agent.zip {agentMiB:0.#} MiB (SSVM/CPVM only), cloud-scripts.tgz {scriptsMiB:0.#} MiB; a fresh lab per method"));
+            sb.AppendLine(Inv($"{"method",-8} {"patched",9} {"wall s",7} {"VM med s",8} {"VM p95 s",8} {"SSH/VM",6} {"jumps/VM",8} {"MiB sent",8} {"CPU s",6} {"slots",5}"));
+            foreach (var r in results)
+            {
+                if (!r.Ran) { sb.AppendLine($"{r.Method,-8} SKIPPED: {r.SkipReason}"); continue; }
+                int ok = r.Vms.Count - r.Problems.Select(p => p.Split(':')[0]).Distinct().Count();
+                sb.AppendLine(Inv($"{r.Method,-8} {Math.Max(0, ok) + "/" + r.Vms.Count,9} {r.WallSeconds,7:0.00} {r.MedianVmSeconds,8:0.00} {r.P95VmSeconds,8:0.00} {r.ConnectionsPerVm,6:0.##} {r.HostConnectionsPerVm,8:0.##} {r.BytesSent / 1048576.0,8:0.0} {(r.CpuSeconds is double c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "n/a"),6} {(r.Method == "ansible" ? "n/a" : r.SlotUse(o.Parallel).ToString("P0", CultureInfo.InvariantCulture)),5}"));
+            }
+            // Ansible interleaves hosts (free strategy), so its per-VM span includes waits for a fork: no slot figure.
+            var ours = results.FirstOrDefault(r => r.Method == "ours" && r.Ran);
+            foreach (var other in results.Where(r => r.Method != "ours" && r.Ran))
+            {
+                if (ours == null) break;
+                sb.AppendLine(Inv($"ours/{other.Method}: wall {ours.WallSeconds / other.WallSeconds:0.00}x, VM median {Ratio(ours.MedianVmSeconds, other.MedianVmSeconds)}, bytes {Ratio(ours.BytesSent, other.BytesSent)}, CPU {Ratio(ours.CpuSeconds, other.CpuSeconds)}"));
+            }
+            if (ours != null)
+            {
+                var floor = results.FirstOrDefault(r => r.Method == "floor" && r.Ran);
+                var ansible = results.FirstOrDefault(r => r.Method == "ansible" && r.Ran);
+                if (floor != null) sb.AppendLine(Inv($"goal within 1.15x of the floor: {(ours.WallSeconds <= 1.15 * floor.WallSeconds ? "met" : "NOT met")} ({ours.WallSeconds / floor.WallSeconds:0.00}x)"));
+                if (ansible != null) sb.AppendLine(Inv($"goal at least 3x faster than Ansible: {(ansible.WallSeconds >= 3 * ours.WallSeconds ? "met" : "NOT met")} ({ansible.WallSeconds / ours.WallSeconds:0.00}x)"));
+                sb.AppendLine(Inv($"goal one SSH handshake per VM: {(ours.ConnectionsPerVm <= 1.0 ? "met" : "NOT met")} ({ours.ConnectionsPerVm:0.##} per VM, plus {ours.HostConnectionsPerVm:0.##} jump per VM)"));
+            }
+            foreach (var r in results.Where(r => r.Ran && r.Problems.Count > 0))
+                sb.AppendLine($"{r.Method}: NOT every VM patched: " + string.Join("; ", r.Problems.Take(10)) + (r.Problems.Count > 10 ? $"; ... {r.Problems.Count - 10} more" : ""));
+            foreach (var r in results.Where(r => r.Note != null)) sb.AppendLine($"{r.Method}: {r.Note}");
+            return sb.ToString();
+        }
+
+        public static string Listing(ListingResult l) => Inv(
+            $"{l.Name}: ours {l.OursSeconds * 1000:0.0} ms ({l.OursWhat}, {l.OursItems:N0} items) vs {l.BaselineSeconds * 1000:0.0} ms ({l.BaselineWhat}, {l.BaselineItems:N0} items): {l.BaselineSeconds / l.OursSeconds:0.0}x; {l.Setup}; median of 3");
+
+        public static void WriteJson(string path, IReadOnlyList<MethodResult> results, IReadOnlyList<ListingResult> listings)
+        {
+            var doc = new
+            {
+                machine = Machine(),
+                methods = results.Select(r => new
+                {
+                    r.Method, r.Ran, r.SkipReason, r.AllPatched, r.WallSeconds, r.MedianVmSeconds, r.P95VmSeconds, r.ConnectionsPerVm,
+                    r.HostConnectionsPerVm, r.BytesSent, r.CpuSeconds, Vms = r.Vms.Count, r.Problems, r.ExitCode, r.Note,
+                }),
+                listings,
+            };
+            File.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        private static string Ratio(double? a, double? b) => a is double x && b is double y && y > 0 ? (x / y).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "n/a";
+
+        private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    }
+}
