@@ -67,7 +67,8 @@ namespace SysVmPatch.Cmdlets.Commands
             catch (Exception e) when (e is System.IO.IOException || e is FormatException || e is InvalidOperationException || e is CloudStackException)
             {
                 Fail(e, e is System.IO.IOException ? "BundleNotFound" : e is FormatException ? "InvalidTargetVersion" : "TargetVersionUnavailable",
-                    e is CloudStackException ? ErrorCategory.ConnectionError : ErrorCategory.InvalidArgument, BundlePath ?? TargetVersion);
+                    e is CloudStackException ? ErrorCategory.ConnectionError : ErrorCategory.InvalidArgument,
+                    e is System.IO.IOException ? BundlePath : e is FormatException ? TargetVersion : null);
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
