@@ -71,7 +71,8 @@ namespace SysVmPatch.Engine.LivePatch
             try
             {
                 Step($"connect {route}");
-                session = await _ssh.OpenAsync(vm.Name, route, cancellationToken).ConfigureAwait(false);
+                // The preflight rides on the connection's opening: no extra round trip before anything is decided.
+                session = await _ssh.OpenAsync(vm.Name, route, RemoteCommands.Preflight(), cancellationToken).ConfigureAwait(false);
             }
             catch (SshException ex) { return End(LivePatchStatus.Failed, "Connect", ex.Message); }
             catch (OperationCanceledException) { return End(LivePatchStatus.Skipped, "Cancelled", "cancelled while connecting; nothing changed"); }
@@ -92,14 +93,7 @@ namespace SysVmPatch.Engine.LivePatch
             var bundle = _options.Bundle;
 
             // --- preflight: one command, changes nothing --------------------------------------------------------
-            PreflightReport pre;
-            try
-            {
-                var r = await session.RunAsync(new SshCommand(RemoteCommands.Preflight()) { Timeout = TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
-                pre = PreflightReport.Parse(r.Stdout);
-            }
-            catch (OperationCanceledException) { return End(LivePatchStatus.Skipped, "Cancelled", "cancelled at preflight; nothing changed"); }
-            catch (SshException ex) { return End(LivePatchStatus.Failed, "Preflight", ex.Message); }
+            var pre = PreflightReport.Parse(session.OpeningOutput ?? "");
 
             rec.FromVersion = pre.Release?.ToString() ?? rec.FromVersion;
             rec.FromSignature = pre.Signature ?? rec.FromSignature;

@@ -13,6 +13,13 @@ namespace SysVmPatch.Engine.Ssh
         bool SharesConnections { get; }
         /// <summary>Connects (where connections are shared) and returns a session for commands to one VM.</summary>
         Task<ISshSession> OpenAsync(string vmName, SshRoute route, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Like <see cref="OpenAsync(string, SshRoute, CancellationToken)"/>, and runs <paramref name="openingCommand"/>
+        /// as part of opening (on the shared connection's own session, saving a round trip): its output is in
+        /// <see cref="ISshSession.OpeningOutput"/>. The command must not read stdin.
+        /// </summary>
+        Task<ISshSession> OpenAsync(string vmName, SshRoute route, string openingCommand, CancellationToken cancellationToken);
     }
 
     /// <summary>Commands to one VM over one route; disposing closes the shared connection.</summary>
@@ -20,6 +27,8 @@ namespace SysVmPatch.Engine.Ssh
     {
         string VmName { get; }
         SshRoute Route { get; }
+        /// <summary>The stdout of the opening command, when the session was opened with one.</summary>
+        string? OpeningOutput { get; }
         /// <summary>
         /// Runs a command. Throws <see cref="SshException"/> when ssh itself fails (exit 255) or the timeout passes;
         /// throws OperationCanceledException when cancelled (the ssh process is killed).

@@ -31,7 +31,10 @@ namespace SysVmPatch.Engine.Ssh
 
         internal void CountConnection() => Interlocked.Increment(ref _connections);
 
-        public async Task<ISshSession> OpenAsync(string vmName, SshRoute route, CancellationToken cancellationToken)
+        public Task<ISshSession> OpenAsync(string vmName, SshRoute route, CancellationToken cancellationToken) =>
+            OpenAsync(vmName, route, null, cancellationToken);
+
+        public async Task<ISshSession> OpenAsync(string vmName, SshRoute route, string? openingCommand, CancellationToken cancellationToken)
         {
             if (route == null) throw new ArgumentNullException(nameof(route));
             int number = Interlocked.Increment(ref _sessionNumber);
@@ -42,7 +45,7 @@ namespace SysVmPatch.Engine.Ssh
             var session = new OpenSshSession(this, vmName, route, alias, configPath, controlPath);
             try
             {
-                await session.StartMasterAsync(cancellationToken).ConfigureAwait(false);
+                await session.StartMasterAsync(openingCommand, cancellationToken).ConfigureAwait(false);
             }
             catch
             {

@@ -32,17 +32,36 @@ namespace SysVmPatch.Engine.Ssh
 
         public string VmName { get; }
         public SshRoute Route { get; }
+        public string? OpeningOutput { get; private set; }
 
-        public async Task StartMasterAsync(CancellationToken cancellationToken)
+        // Ends the opening command's output on the master's session; the master then holds the connection open.
+        private const string OpenedMarker = "__SYSVMPATCH_OPENED__";
+
+        public async Task StartMasterAsync(string? openingCommand, CancellationToken cancellationToken)
         {
-            if (_controlPath == null) return;
-            var args = new List<string> { "-F", _configPath, "-M", "-T", _alias, "--", "cat >/dev/null" };
-            _master = RunningProcess.Start(_client.SshPath, args, async (stdin, ct) => await Task.WhenAny(_closeMaster.Task, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false), null, CancellationToken.None);
+            if (_controlPath == null)
+            {
+                // No connection sharing (Windows): the opening command is simply the first connection's command.
+                if (openingCommand != null)
+                    OpeningOutput = (await RunAsync(new SshCommand(openingCommand) { Timeout = OpeningTimeout }, cancellationToken).ConfigureAwait(false)).Stdout;
+                return;
+            }
+            var opening = new System.Text.StringBuilder();
+            var opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            string remote = openingCommand == null ? "cat >/dev/null" : $"( {openingCommand}\n) </dev/null; echo {OpenedMarker}; cat >/dev/null";
+            var args = new List<string> { "-F", _configPath, "-M", "-T", _alias, "--", remote };
+            Action<string>? onLine = openingCommand == null ? null : line =>
+            {
+                if (opened.Task.IsCompleted) return;
+                if (line == OpenedMarker) opened.TrySetResult(true);
+                else lock (opening) opening.Append(line).Append('\n');
+            };
+            _master = RunningProcess.Start(_client.SshPath, args, async (stdin, ct) => await Task.WhenAny(_closeMaster.Task, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false), onLine, CancellationToken.None);
             _client.CountConnection();
-            // Two connect timeouts: the jump hop and the target each may take one.
+            // Two connect timeouts: the jump hop and the target each may take one; then the opening command's time.
             var allowed = Route.ConnectTimeout + Route.ConnectTimeout + TimeSpan.FromSeconds(5);
             var deadline = DateTime.UtcNow + allowed;
-            while (!File.Exists(_controlPath))
+            while (!File.Exists(_controlPath) || (openingCommand != null && !opened.Task.IsCompleted))
             {
                 if (_master.HasExited)
                 {
@@ -50,15 +69,22 @@ namespace SysVmPatch.Engine.Ssh
                     throw SshErrorClassifier.Classify(Route, VmName, outcome.Stderr);
                 }
                 if (cancellationToken.IsCancellationRequested) { CloseMaster(); cancellationToken.ThrowIfCancellationRequested(); }
+                if (File.Exists(_controlPath) && deadline < DateTime.UtcNow + OpeningTimeout && !opened.Task.IsCompleted)
+                    deadline = DateTime.UtcNow + OpeningTimeout; // connected: the opening command gets its own time
                 if (DateTime.UtcNow > deadline)
                 {
                     string stderr = _master.StderrSoFar();
                     CloseMaster();
-                    throw new SshException(SshErrorKind.ConnectionTimedOut, $"{VmName}: no SSH connection to {Route} within {allowed.TotalSeconds:0} s{(stderr.Trim().Length > 0 ? " (" + stderr.Trim() + ")" : "")}");
+                    throw File.Exists(_controlPath ?? "")
+                        ? new SshException(SshErrorKind.CommandTimedOut, $"{VmName}: the opening command did not finish within {OpeningTimeout.TotalSeconds:0} s.", Route.Target.ToString())
+                        : new SshException(SshErrorKind.ConnectionTimedOut, $"{VmName}: no SSH connection to {Route} within {allowed.TotalSeconds:0} s{(stderr.Trim().Length > 0 ? " (" + stderr.Trim() + ")" : "")}");
                 }
-                await Task.Delay(25, CancellationToken.None).ConfigureAwait(false);
+                await Task.WhenAny(opened.Task, Task.Delay(25, CancellationToken.None)).ConfigureAwait(false);
             }
+            if (openingCommand != null) lock (opening) OpeningOutput = opening.ToString();
         }
+
+        private static readonly TimeSpan OpeningTimeout = TimeSpan.FromMinutes(1);
 
         public async Task<SshCommandResult> RunAsync(SshCommand command, CancellationToken cancellationToken)
         {

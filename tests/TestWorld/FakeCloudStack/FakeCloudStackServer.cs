@@ -98,6 +98,9 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
 
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeCloudStackServer).Assembly.GetName().Name });
             builder.Logging.ClearProviders();
+            // Signals belong to whoever hosts the fake (a test, or `lab up`, which tears the lab down in order):
+            // ASP.NET's console lifetime must not act on SIGTERM/Ctrl+C on its own.
+            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, SignalFreeLifetime>();
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
             {
                 if (certificate != null) listen.UseHttps(certificate);
@@ -318,5 +321,12 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 throw FakeApiError.InvalidParameter($"Unable to execute API command due to invalid value. Invalid parameter {name} value={v} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.");
             return n;
         }
+    }
+
+    /// <summary>A host lifetime that starts and stops when told to and ignores process signals.</summary>
+    internal sealed class SignalFreeLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
