@@ -20,47 +20,44 @@ namespace SysVmPatch.Tests.LivePatch
     /// only what it then reads on the VM over SSH.
     /// </summary>
     [Collection(LabCollection.Name)]
-    public sealed class ApiMethodLabTests : IAsyncLifetime
+    public sealed class ApiMethodLabTests : LabWorldTests
     {
         private readonly ITestOutputHelper _out;
         private readonly TestBundle _bundle = new TestBundle();
         private readonly ConcurrentDictionary<string, bool> _hookSkips = new ConcurrentDictionary<string, bool>();
-        private LabWorld? _world;
 
         public ApiMethodLabTests(ITestOutputHelper output) { _out = output; }
 
-        public async Task InitializeAsync()
-        {
-            if (LabRequirements.Missing() != null) return;
-            _world = await LabWorld.StartAsync(LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 3), lab => new FakeCloudStackOptions
-            {
-                JobPendingTime = TimeSpan.FromMilliseconds(50),
-                ManagementScriptsSignature = _bundle.Bundle.Signature,
-                LivePatcher = async (vm, ct) =>
-                {
-                    if (_hookSkips.ContainsKey(vm.Name)) return; // CloudStack claims success but changed nothing
-                    var (code, output) = await lab.ExecInVmAsync(vm.Name, $"echo {_bundle.Bundle.Signature} > /var/cache/cloud/cloud-scripts-signature", ct);
-                    if (code != 0) throw new InvalidOperationException(output);
-                },
-            });
-        }
+        protected override LabSpec Spec => LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 3);
 
-        public async Task DisposeAsync()
+        protected override FakeCloudStackOptions ServerOptions(SysVmPatch.TestWorld.NamespaceLab.Lab lab) => new FakeCloudStackOptions
         {
-            if (_world != null) await _world.DisposeAsync();
+            JobPendingTime = TimeSpan.FromMilliseconds(50),
+            ManagementScriptsSignature = _bundle.Bundle.Signature,
+            LivePatcher = async (vm, ct) =>
+            {
+                if (_hookSkips.ContainsKey(vm.Name)) return; // CloudStack claims success but changed nothing
+                var (code, output) = await lab.ExecInVmAsync(vm.Name, $"echo {_bundle.Bundle.Signature} > /var/cache/cloud/cloud-scripts-signature", ct);
+                if (code != 0) throw new InvalidOperationException(output);
+            },
+        };
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
             _bundle.Dispose();
         }
 
         private LivePatchOptions Options() => new LivePatchOptions
         {
-            Bundle = _bundle.Bundle, Method = LivePatchMethod.Api, Ssh = _world!.SshOptions,
-            Rollout = new RolloutOptions { BatchSize = 10 }, Apis = new System.Collections.Generic.Dictionary<string, SysVmPatch.Engine.CloudStack.ICloudStackApi> { [LabWorld.ServerName] = _world.Client },
+            Bundle = _bundle.Bundle, Method = LivePatchMethod.Api, Ssh = World.SshOptions,
+            Rollout = new RolloutOptions { BatchSize = 10 }, Apis = new System.Collections.Generic.Dictionary<string, SysVmPatch.Engine.CloudStack.ICloudStackApi> { [LabWorld.ServerName] = World.Client },
         };
 
         [LabFact]
         public async Task CloudStack_patches_and_the_VM_is_verified_over_ssh_one_restart_per_network()
         {
-            var fleet = await _world!.FleetAsync();
+            var fleet = await World.FleetAsync();
             var steps = new ConcurrentQueue<string>();
 
             var results = await new LivePatchService().RunAsync(fleet, Options(), e => { if (e.Kind == LivePatchEventKind.Step) steps.Enqueue($"{e.VmName}: {e.Message}"); }, CancellationToken.None);
@@ -69,16 +66,16 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.Equal(fleet.Count, results.Count);
             Assert.All(results, r => Assert.Equal(LivePatchStatus.Patched, r.Status));
             Assert.All(results, r => Assert.Equal(_bundle.Bundle.Signature, r.ToSignature));
-            Assert.Equal(fleet.Count(v => v.Type != SystemVmType.Router), _world.Server.CallsOf("patchSystemVm").Count);
+            Assert.Equal(fleet.Count(v => v.Type != SystemVmType.Router), World.Server.CallsOf("patchSystemVm").Count);
             int networks = fleet.Where(v => v.Type == SystemVmType.Router).Select(RouterNetwork.Key).Distinct().Count();
-            Assert.Equal(networks, _world.Server.CallsOf("restartNetwork").Count);
-            Assert.All(_world.Server.CallsOf("restartNetwork"), c => Assert.Equal(("true", "false"), (c.Parameters["livepatch"], c.Parameters["cleanup"])));
+            Assert.Equal(networks, World.Server.CallsOf("restartNetwork").Count);
+            Assert.All(World.Server.CallsOf("restartNetwork"), c => Assert.Equal(("true", "false"), (c.Parameters["livepatch"], c.Parameters["cleanup"])));
         }
 
         [LabFact]
         public async Task A_job_that_succeeds_without_changing_the_VM_is_not_called_patched()
         {
-            var fleet = await _world!.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.SSVM } });
+            var fleet = await World.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.SSVM } });
             var ssvm = Assert.Single(fleet);
             _hookSkips[ssvm.Name] = true;
 

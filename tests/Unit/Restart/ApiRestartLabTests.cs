@@ -19,26 +19,16 @@ namespace SysVmPatch.Tests.Restart
     /// and its sshd really comes back, and the restarter waits for that by polling, not by sleeping.
     /// </summary>
     [Collection(LabCollection.Name)]
-    public sealed class ApiRestartLabTests : IAsyncLifetime
+    public sealed class ApiRestartLabTests : LabWorldTests
     {
         private readonly ITestOutputHelper _out;
-        private LabWorld? _world;
 
         public ApiRestartLabTests(ITestOutputHelper output) { _out = output; }
 
-        public async Task InitializeAsync()
-        {
-            if (LabRequirements.Missing() != null) return;
-            _world = await LabWorld.StartAsync(LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 2));
-        }
-
-        public async Task DisposeAsync()
-        {
-            if (_world != null) await _world.DisposeAsync();
-        }
+        protected override LabSpec Spec => LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 2);
 
         private async Task<SystemVm> VmAsync(string name) =>
-            (await _world!.FleetAsync(new InventoryQuery { Names = new[] { name } })).Single();
+            (await World.FleetAsync(new InventoryQuery { Names = new[] { name } })).Single();
 
         private static RestartOptions Options(RestartMode mode) => new RestartOptions
         {
@@ -46,53 +36,53 @@ namespace SysVmPatch.Tests.Restart
         };
 
         // A process started inside the VM before the restart; it survives only if the VM did not really restart.
-        private async Task PlantSleeperAsync(string vm) => await _world!.Lab.ExecInVmAsync(vm, "setsid sleep 600 >/dev/null 2>&1 < /dev/null &");
-        private async Task<bool> SleeperAliveAsync(string vm) => (await _world!.Lab.ExecInVmAsync(vm, "pgrep -x sleep")).ExitCode == 0;
+        private async Task PlantSleeperAsync(string vm) => await World.Lab.ExecInVmAsync(vm, "setsid sleep 600 >/dev/null 2>&1 < /dev/null &");
+        private async Task<bool> SleeperAliveAsync(string vm) => (await World.Lab.ExecInVmAsync(vm, "pgrep -x sleep")).ExitCode == 0;
 
         [LabFact]
         public async Task Rebooting_a_router_really_restarts_it_and_waits_until_it_runs()
         {
-            var router = _world!.Lab.Topology.Vms.First(v => v.Type == SystemVmType.Router);
+            var router = World.Lab.Topology.Vms.First(v => v.Type == SystemVmType.Router);
             await PlantSleeperAsync(router.Name);
             Assert.True(await SleeperAliveAsync(router.Name));
             var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
-            var result = await new ApiRestarter(_world!.Client, Options(RestartMode.Reboot), log.Enqueue).RestartAsync(await VmAsync(router.Name), "run-1", CancellationToken.None);
+            var result = await new ApiRestarter(World.Client, Options(RestartMode.Reboot), log.Enqueue).RestartAsync(await VmAsync(router.Name), "run-1", CancellationToken.None);
 
             foreach (var line in log) _out.WriteLine(line);
             Assert.Equal(RestartStatus.Restarted, result.Status);
             Assert.Single(result.JobIds);
             Assert.Equal("Running", result.FinalState);
-            Assert.True(_world!.Lab.IsVmRunning(router.Name));
+            Assert.True(World.Lab.IsVmRunning(router.Name));
             Assert.False(await SleeperAliveAsync(router.Name));
-            Assert.Contains(_world!.Server.CallsOf("rebootRouter"), c => c.Parameters["id"] == router.Id);
+            Assert.Contains(World.Server.CallsOf("rebootRouter"), c => c.Parameters["id"] == router.Id);
             // The wait polled listRouters after the job instead of sleeping a fixed time.
-            Assert.Contains(_world!.Server.CallsOf("listRouters"), c => c.Parameters.TryGetValue("id", out var id) && id == router.Id);
+            Assert.Contains(World.Server.CallsOf("listRouters"), c => c.Parameters.TryGetValue("id", out var id) && id == router.Id);
         }
 
         [LabFact]
         public async Task Stop_then_start_of_an_SSVM_waits_for_its_agent()
         {
-            var ssvm = _world!.Lab.Topology.Vms.First(v => v.Type == SystemVmType.SSVM);
+            var ssvm = World.Lab.Topology.Vms.First(v => v.Type == SystemVmType.SSVM);
             await PlantSleeperAsync(ssvm.Name);
 
-            var result = await new ApiRestarter(_world!.Client, Options(RestartMode.StopStart)).RestartAsync(await VmAsync(ssvm.Name), "run-2", CancellationToken.None);
+            var result = await new ApiRestarter(World.Client, Options(RestartMode.StopStart)).RestartAsync(await VmAsync(ssvm.Name), "run-2", CancellationToken.None);
 
             Assert.Equal(RestartStatus.Restarted, result.Status);
             Assert.Equal(2, result.JobIds.Count);
             Assert.Equal("Running/Up", result.FinalState);
             Assert.False(await SleeperAliveAsync(ssvm.Name));
-            var calls = _world!.Server.Calls.Select(c => c.Command).Where(c => c == "stopSystemVm" || c == "startSystemVm").ToList();
+            var calls = World.Server.Calls.Select(c => c.Command).Where(c => c == "stopSystemVm" || c == "startSystemVm").ToList();
             Assert.Equal(new[] { "stopSystemVm", "startSystemVm" }, calls);
         }
 
         [LabFact]
         public async Task A_failed_job_is_reported_with_CloudStacks_reason()
         {
-            var router = _world!.Lab.Topology.Vms.Last(v => v.Type == SystemVmType.Router);
-            _world!.Server.Faults.FailJob(router.Name, "rebootRouter", "Resource [Host:1] is unreachable: Host 1: Host with specified id is not in the right state: Down");
+            var router = World.Lab.Topology.Vms.Last(v => v.Type == SystemVmType.Router);
+            World.Server.Faults.FailJob(router.Name, "rebootRouter", "Resource [Host:1] is unreachable: Host 1: Host with specified id is not in the right state: Down");
 
-            var result = await new ApiRestarter(_world!.Client, Options(RestartMode.Reboot)).RestartAsync(await VmAsync(router.Name), "run-3", CancellationToken.None);
+            var result = await new ApiRestarter(World.Client, Options(RestartMode.Reboot)).RestartAsync(await VmAsync(router.Name), "run-3", CancellationToken.None);
 
             Assert.Equal(RestartStatus.Failed, result.Status);
             Assert.Contains("not in the right state", result.Error);
@@ -102,11 +92,11 @@ namespace SysVmPatch.Tests.Restart
         [LabFact]
         public async Task A_VM_whose_agent_never_reconnects_times_out_with_what_was_seen()
         {
-            var cpvm = _world!.Lab.Topology.Vms.First(v => v.Type == SystemVmType.CPVM);
-            _world!.Server.UpdateVm(cpvm.Name, r => r with { AgentNeverConnects = true });
+            var cpvm = World.Lab.Topology.Vms.First(v => v.Type == SystemVmType.CPVM);
+            World.Server.UpdateVm(cpvm.Name, r => r with { AgentNeverConnects = true });
             var options = new RestartOptions { Mode = RestartMode.Reboot, Wait = true, Timeout = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(100) };
 
-            var result = await new ApiRestarter(_world!.Client, options).RestartAsync(await VmAsync(cpvm.Name), "run-4", CancellationToken.None);
+            var result = await new ApiRestarter(World.Client, options).RestartAsync(await VmAsync(cpvm.Name), "run-4", CancellationToken.None);
 
             Assert.Equal(RestartStatus.TimedOut, result.Status);
             Assert.Contains("Running/Disconnected", result.Error);
@@ -117,10 +107,10 @@ namespace SysVmPatch.Tests.Restart
         [LabFact]
         public async Task Recreating_an_SSVM_waits_for_its_replacement()
         {
-            var ssvm = _world!.Lab.Topology.Vms.First(v => v.Type == SystemVmType.SSVM);
+            var ssvm = World.Lab.Topology.Vms.First(v => v.Type == SystemVmType.SSVM);
             var before = await VmAsync(ssvm.Name);
 
-            var result = await new ApiRestarter(_world!.Client, Options(RestartMode.Recreate)).RestartAsync(before, "run-5", CancellationToken.None);
+            var result = await new ApiRestarter(World.Client, Options(RestartMode.Recreate)).RestartAsync(before, "run-5", CancellationToken.None);
 
             Assert.Equal(RestartStatus.Restarted, result.Status);
             Assert.NotNull(result.NewVmId);

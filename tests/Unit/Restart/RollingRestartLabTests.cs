@@ -21,27 +21,22 @@ namespace SysVmPatch.Tests.Restart
 {
     /// <summary>Restart-SysVm's engine over a 20-VM lab: batches, pair order, waiting, failures, and the history.</summary>
     [Collection(LabCollection.Name)]
-    public sealed class RollingRestartLabTests : IAsyncLifetime
+    public sealed class RollingRestartLabTests : LabWorldTests
     {
         private readonly ITestOutputHelper _out;
         private readonly string _historyPath = Path.Combine(Path.GetTempPath(), "svp-restart-" + Guid.NewGuid().ToString("N"), "history.jsonl");
-        private LabWorld? _world;
 
         public RollingRestartLabTests(ITestOutputHelper output) { _out = output; }
 
-        public async Task InitializeAsync()
-        {
-            if (LabRequirements.Missing() != null) return;
-            _world = await LabWorld.StartAsync(LabSpec.Generate(zones: 1, hostsPerZone: 4, vmsPerHost: 5));
-        }
+        protected override LabSpec Spec => LabSpec.Generate(zones: 1, hostsPerZone: 4, vmsPerHost: 5);
 
-        public async Task DisposeAsync()
+        public override async Task DisposeAsync()
         {
-            if (_world != null) await _world.DisposeAsync();
+            await base.DisposeAsync();
             try { Directory.Delete(Path.GetDirectoryName(_historyPath)!, recursive: true); } catch (DirectoryNotFoundException) { }
         }
 
-        private Task<System.Collections.Generic.IReadOnlyList<SystemVm>> FleetAsync() => _world!.FleetAsync();
+        private Task<System.Collections.Generic.IReadOnlyList<SystemVm>> FleetAsync() => World.FleetAsync();
 
         [LabFact]
         public async Task A_batched_reboot_of_20_VMs_waits_for_each_and_records_each_with_its_reason()
@@ -50,10 +45,10 @@ namespace SysVmPatch.Tests.Restart
             Assert.Equal(20, fleet.Count);
             var failing = fleet.Last(v => v.Type == SystemVmType.Router && !v.IsRedundant);
             var neverBack = fleet.Single(v => v.Type == SystemVmType.CPVM);
-            _world!.Server.Faults.FailJob(failing.Name, "rebootRouter", "Unable to reboot domR: host is in maintenance");
-            _world!.Server.UpdateVm(neverBack.Name, r => r with { AgentNeverConnects = true });
+            World.Server.Faults.FailJob(failing.Name, "rebootRouter", "Unable to reboot domR: host is in maintenance");
+            World.Server.UpdateVm(neverBack.Name, r => r with { AgentNeverConnects = true });
             var history = new HistoryStore(_historyPath);
-            var service = new RestartService(_world!.ServerByName, history);
+            var service = new RestartService(World.ServerByName, history);
             var options = new RestartOptions { Mode = RestartMode.Reboot, Wait = true, Timeout = TimeSpan.FromSeconds(8), PollInterval = TimeSpan.FromMilliseconds(200) };
             var events = new System.Collections.Concurrent.ConcurrentQueue<RolloutEvent>();
             var watch = Stopwatch.StartNew();
@@ -68,7 +63,7 @@ namespace SysVmPatch.Tests.Restart
             Assert.Equal(RestartStatus.TimedOut, timedOut.Status);
             Assert.Contains("Disconnected", timedOut.Error);
             Assert.All(results.Where(r => r.VmName != failing.Name && r.VmName != neverBack.Name), r => Assert.Equal(RestartStatus.Restarted, r.Status));
-            Assert.All(fleet, vm => Assert.True(_world!.Lab.IsVmRunning(vm.Name)));
+            Assert.All(fleet, vm => Assert.True(World.Lab.IsVmRunning(vm.Name)));
 
             // The redundant pair: BACKUP in an earlier batch than PRIMARY.
             var pair = fleet.Where(v => v.IsRedundant).ToList();
@@ -85,7 +80,7 @@ namespace SysVmPatch.Tests.Restart
             Assert.Equal("Failed", records.Single(r => r.VmName == failing.Name).Status);
             Assert.Contains("host is in maintenance", records.Single(r => r.VmName == failing.Name).Error);
             Assert.Equal("TimedOut", records.Single(r => r.VmName == neverBack.Name).Status);
-            Assert.DoesNotContain(records, r => (r.Error ?? "").Contains(_world!.Server.SecretKey, StringComparison.Ordinal));
+            Assert.DoesNotContain(records, r => (r.Error ?? "").Contains(World.Server.SecretKey, StringComparison.Ordinal));
         }
 
         [LabFact]
@@ -94,10 +89,10 @@ namespace SysVmPatch.Tests.Restart
             var fleet = await FleetAsync();
             var good = fleet.First(v => v.Type == SystemVmType.SSVM);
             var bad = fleet.First(v => v.Type == SystemVmType.Router && !v.IsRedundant);
-            _world!.Lab.SetServiceFault(bad.Name, "haproxy", "fail");
+            World.Lab.SetServiceFault(bad.Name, "haproxy", "fail");
             using var ssh = new OpenSshClient();
-            var route = _world.SshOptions;
-            var service = new RestartService(_world!.ServerByName, new HistoryStore(_historyPath), new ServiceRestarter(ssh, route));
+            var route = World.SshOptions;
+            var service = new RestartService(World.ServerByName, new HistoryStore(_historyPath), new ServiceRestarter(ssh, route));
             var options = new RestartOptions { Mode = RestartMode.Services, Timeout = TimeSpan.FromSeconds(60) };
 
             var results = await service.RunAsync(new[] { good, bad }, options, new RolloutOptions { BatchSize = 2 }, "run-svc", null, null, CancellationToken.None);
@@ -105,11 +100,11 @@ namespace SysVmPatch.Tests.Restart
             var ok = results.Single(r => r.VmName == good.Name);
             Assert.Equal(RestartStatus.Restarted, ok.Status);
             foreach (var svc in new[] { "cloud", "apache2", "portmap" })
-                Assert.Contains(_world!.Lab.ServiceCalls(good.Name), c => c.EndsWith("systemctl restart " + svc, StringComparison.Ordinal));
+                Assert.Contains(World.Lab.ServiceCalls(good.Name), c => c.EndsWith("systemctl restart " + svc, StringComparison.Ordinal));
             var failed = results.Single(r => r.VmName == bad.Name);
             Assert.Equal(RestartStatus.Failed, failed.Status);
             Assert.Contains("haproxy", failed.Error);
-            Assert.DoesNotContain(_world!.Server.Calls, c => c.Command != null && !c.Command.StartsWith("list", StringComparison.Ordinal));
+            Assert.DoesNotContain(World.Server.Calls, c => c.Command != null && !c.Command.StartsWith("list", StringComparison.Ordinal));
         }
     }
 }

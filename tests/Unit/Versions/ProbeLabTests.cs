@@ -12,34 +12,24 @@ namespace SysVmPatch.Tests.Versions
 {
     /// <summary>Compare-SysVmVersion -Probe against the lab: the VM's own files over SSH, through its hypervisor host.</summary>
     [Collection(LabCollection.Name)]
-    public sealed class ProbeLabTests : IAsyncLifetime
+    public sealed class ProbeLabTests : LabWorldTests
     {
-        private LabWorld? _world;
 
-        public async Task InitializeAsync()
-        {
-            if (LabRequirements.Missing() != null) return;
-            _world = await LabWorld.StartAsync(LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 3));
-        }
-
-        public async Task DisposeAsync()
-        {
-            if (_world != null) await _world.DisposeAsync();
-        }
+        protected override LabSpec Spec => LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 3);
 
         [LabFact]
         public async Task Probe_finds_a_VM_whose_signature_differs_from_what_the_API_claims()
         {
-            var routers = (await _world!.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.Router } })).ToList();
+            var routers = (await World.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.Router } })).ToList();
             var stale = routers[0];
-            var vmSignature = _world.Lab.Topology.Vm(stale.Name).ScriptsSignature;
+            var vmSignature = World.Lab.Topology.Vm(stale.Name).ScriptsSignature;
             const string claimed = "0123456789abcdef0123456789abcdef";
-            _world.Server.SetApiScriptsSignature(stale.Name, claimed);
-            var fleet = (await _world.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.Router } })).ToList();
+            World.Server.SetApiScriptsSignature(stale.Name, claimed);
+            var fleet = (await World.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.Router } })).ToList();
             using var ssh = new OpenSshClient();
-            var request = new ComparisonRequest { Prober = new SshVmProber(ssh, _world.SshOptions), TargetVersion = "4.19.1" };
+            var request = new ComparisonRequest { Prober = new SshVmProber(ssh, World.SshOptions), TargetVersion = "4.19.1" };
 
-            var results = await ComparisonService.CompareAsync(fleet, request, _world.ServerByName, CancellationToken.None);
+            var results = await ComparisonService.CompareAsync(fleet, request, World.ServerByName, CancellationToken.None);
 
             Assert.All(results, r => Assert.True(r.Probed, r.ProbeError));
             Assert.All(results, r => Assert.True(r.BootFinished));
@@ -47,26 +37,26 @@ namespace SysVmPatch.Tests.Versions
             Assert.Equal(stale.Name, flagged.Name);
             Assert.Equal(vmSignature, flagged.CurrentSignature);
             Assert.Contains($"API says {claimed}, VM has {vmSignature}", flagged.Discrepancies[0]);
-            Assert.All(results, r => Assert.Equal(CloudStackVersion.Parse(_world.Lab.Topology.Vm(r.Name).Spec.Release).ToString(), r.TemplateRelease));
+            Assert.All(results, r => Assert.Equal(CloudStackVersion.Parse(World.Lab.Topology.Vm(r.Name).Spec.Release).ToString(), r.TemplateRelease));
         }
 
         [LabFact]
         public async Task An_unreachable_VM_is_reported_with_why_and_the_API_still_answers()
         {
-            var vm = (await _world!.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.SSVM } })).Single();
-            await _world.Lab.SetHostDownAsync(vm.HostName!, down: true);
+            var vm = (await World.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.SSVM } })).Single();
+            await World.Lab.SetHostDownAsync(vm.HostName!, down: true);
             try
             {
                 using var ssh = new OpenSshClient();
-                var request = new ComparisonRequest { Prober = new SshVmProber(ssh, _world.SshOptions with { ConnectTimeout = System.TimeSpan.FromSeconds(3) }), TargetVersion = "4.19.1" };
-                var result = (await ComparisonService.CompareAsync(new[] { vm }, request, _world.ServerByName, CancellationToken.None)).Single();
+                var request = new ComparisonRequest { Prober = new SshVmProber(ssh, World.SshOptions with { ConnectTimeout = System.TimeSpan.FromSeconds(3) }), TargetVersion = "4.19.1" };
+                var result = (await ComparisonService.CompareAsync(new[] { vm }, request, World.ServerByName, CancellationToken.None)).Single();
                 Assert.False(result.Probed);
                 Assert.False(string.IsNullOrEmpty(result.ProbeError));
                 Assert.Equal(VersionStatus.Outdated, result.Status);
             }
             finally
             {
-                await _world.Lab.SetHostDownAsync(vm.HostName!, down: false);
+                await World.Lab.SetHostDownAsync(vm.HostName!, down: false);
             }
         }
     }
