@@ -14,6 +14,7 @@ namespace SysVmPatch.Cmdlets.Infrastructure
     public abstract class RolloutCmdlet : SshCmdlet
     {
         private readonly List<SystemVm> _vms = new List<SystemVm>();
+        private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>VMs from Get-SystemVm, or comparisons from Compare-SysVmVersion (bound by their Vm property).</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -53,8 +54,9 @@ namespace SysVmPatch.Cmdlets.Infrastructure
 
         protected override void ProcessRecord()
         {
+            // A VM piped twice (two pipelines joined, a pair listed by both routers) is worked on once.
             foreach (var vm in Vm)
-                if (!_vms.Exists(v => v.Id == vm.Id && v.Server == vm.Server)) _vms.Add(vm);
+                if (_seen.Add(vm.Server + "/" + vm.Id)) _vms.Add(vm);
         }
 
         internal RolloutOptions Pacing() => new RolloutOptions
