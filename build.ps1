@@ -28,16 +28,21 @@ $moduleBin = Join-Path $root 'module/bin'
 
 function Get-ProjectVersion {
     [xml] $props = Get-Content -Raw -LiteralPath (Join-Path $root 'Directory.Build.props')
-    $props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+    # XPath, not $props.Project.PropertyGroup.VersionPrefix: with several PropertyGroups, some without VersionPrefix,
+    # that member access throws under Set-StrictMode -Version Latest.
+    $node = $props.SelectSingleNode('/Project/PropertyGroup/VersionPrefix[normalize-space(.) != ""]')
+    if (-not $node) { throw 'Directory.Build.props has no VersionPrefix.' }
+    $node.InnerText.Trim()
 }
 
 function Invoke-Dotnet {
-    param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
-    & dotnet @Arguments
-    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+    # A plain function reading $args: an advanced one (a [Parameter()] attribute) has the common parameters, and
+    # binds dotnet's own switches to them (-o is ambiguous between -OutVariable and -OutBuffer and fails).
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
-function Invoke-Build {
+function Invoke-ModuleBuild {
     $manifestVersion = (Import-PowerShellDataFile -LiteralPath (Join-Path $root 'SysVmPatch.psd1')).ModuleVersion
     $projectVersion = Get-ProjectVersion
     if ($manifestVersion -ne $projectVersion) {
@@ -55,11 +60,11 @@ function Invoke-Build {
     Write-Host "Built SysVmPatch $projectVersion into $moduleBin. Import-Module ./SysVmPatch.psd1 to load it."
 }
 
-function Invoke-Test {
-    Invoke-Build
+function Invoke-ModuleTest {
+    Invoke-ModuleBuild
     Invoke-Dotnet test (Join-Path $root 'SysVmPatch.sln') -c $Configuration --nologo
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 } | Sort-Object Version -Descending | Select-Object -First 1
-    if (-not $pester) { throw 'Pester 5 is required for the module tests: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser' }
+    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.1.0' } | Sort-Object Version -Descending | Select-Object -First 1
+    if (-not $pester) { throw 'Pester 5.1 or later is required for the module tests: Install-Module Pester -MinimumVersion 5.1 -Scope CurrentUser' }
     Import-Module $pester
     $config = New-PesterConfiguration
     $config.Run.Path = Join-Path $root 'tests/Pester'
@@ -67,11 +72,13 @@ function Invoke-Test {
     $config.Run.PassThru = $true
     $config.Output.Verbosity = 'Detailed'
     $result = Invoke-Pester -Configuration $config
-    if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
+    # Result is Failed also when a container or a block failed (e.g. BeforeDiscovery or BeforeAll threw), which
+    # FailedCount does not count.
+    if ($result.Result -ne 'Passed') { throw "Pester run $($result.Result): $($result.FailedCount) test(s) failed; see the output above." }
 }
 
-function Invoke-Package {
-    Invoke-Build
+function Invoke-ModulePackage {
+    Invoke-ModuleBuild
     $version = Get-ProjectVersion
     $target = Join-Path $root "out/SysVmPatch/$version"
     if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
@@ -87,7 +94,7 @@ function Invoke-Package {
 }
 
 switch ($Task) {
-    'Build' { Invoke-Build }
-    'Test' { Invoke-Test }
-    'Package' { Invoke-Package }
+    'Build' { Invoke-ModuleBuild }
+    'Test' { Invoke-ModuleTest }
+    'Package' { Invoke-ModulePackage }
 }

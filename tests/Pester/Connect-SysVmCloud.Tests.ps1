@@ -1,4 +1,4 @@
-#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.1.0' }
 # Connect-SysVmCloud, and the two cmdlets that manage what it makes: Get-SysVmCloud and Disconnect-SysVmCloud.
 
 BeforeDiscovery {
@@ -162,6 +162,7 @@ Describe 'Connect-SysVmCloud with settings that cannot work' {
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidConnectionSettings,*'
         $err.Exception.Message | Should -Match 'nosuchprofile'
         $err.Exception.Message | Should -Match 'closed'      # the profiles that do exist
+        $err.Exception.Message | Should -Match 'cmk-missing' # the file
         (Get-AllErrorText $err).Contains($secretText) | Should -BeFalse
     }
 
@@ -225,6 +226,7 @@ Describe 'Disconnect-SysVmCloud and Get-SysVmCloud without connections' {
     It 'Disconnect-SysVmCloud takes connection names by position and from a Name property' {
         $parameter = (Get-Command Disconnect-SysVmCloud).Parameters['Server']
         $parameter.Aliases | Should -Contain 'Name'
+        $parameter.ParameterSets.Values.Position | Should -Contain 0
         $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] } |
             ForEach-Object ValueFromPipelineByPropertyName | Should -Contain $true
     }
@@ -261,7 +263,7 @@ Describe "Connections to the test world$labNote" -Skip:($null -ne $labSkipReason
 
     It 'never shows the secret key, and shows only the start of the API key' {
         $info = Connect-Lab -Name lab1
-        $shown = ($info | Format-List * -Force | Out-String) + (Get-SysVmCloud | Format-Table * | Out-String) + $info.ToString()
+        $shown = ($info | Format-List * -Force | Out-String -Width 4096) + (Get-SysVmCloud | Format-Table * | Out-String -Width 4096) + $info.ToString()
         $shown.Contains($labSecretText) | Should -BeFalse
         if (([string]$lab.ApiKey).Length -gt 8) { $shown.Contains([string]$lab.ApiKey) | Should -BeFalse }
     }

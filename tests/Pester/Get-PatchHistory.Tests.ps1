@@ -59,6 +59,7 @@ Describe 'Get-PatchHistory' {
             $parameters['VmName'].Aliases | Should -Contain 'Name'
             $parameters['VmId'].Aliases | Should -Contain 'Id'
             $parameters['VmName'].ParameterSets.Values.ValueFromPipelineByPropertyName | Should -Not -Contain $false
+            $parameters['VmId'].ParameterSets.Values.ValueFromPipelineByPropertyName | Should -Not -Contain $false
         }
 
         It 'declares both output types' {
@@ -123,7 +124,7 @@ Describe 'Get-PatchHistory' {
         }
 
         It 'rejects a -Last below one' {
-            { Get-PatchHistory -Path $storePath -Last 0 } | Should -Throw
+            { Get-PatchHistory -Path $storePath -Last 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError'
         }
 
         It 'binds Name and Id from a piped VM' {

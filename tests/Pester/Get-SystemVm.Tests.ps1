@@ -1,4 +1,4 @@
-#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.1.0' }
 
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'common.ps1')
@@ -103,7 +103,7 @@ Describe "Get-SystemVm against the test world$labNote" -Skip:($null -ne $labSkip
     }
 
     It 'shows the default table view with the upgrade columns' {
-        $table = $all | Format-Table | Out-String
+        $table = $all | Format-Table | Out-String -Width 250   # wide enough for every column, whatever the terminal
         $table | Should -Match 'RequiresUpgrade'
         $table | Should -Match 'Software'
         $table | Should -Not -Match 'LinkLocalIp'   # the view, not the default list of every property

@@ -1,4 +1,4 @@
-#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.1.0' }
 # Invoke-LivePatch as a user sees it: its parameters, binding from Get-SystemVm and Compare-SysVmVersion output, the
 # bundle checks, -WhatIf (a plan, no result, no history), and VMs that cannot be reached (no link-local IP, no
 # connection named 'offline'), which fail before any remote call. Against the test world: -WhatIf changes no VM's
@@ -114,7 +114,9 @@ Describe 'Invoke-LivePatch parameters' {
         @{ Parameter = 'Method'; Value = 'Scp' }
     ) {
         $arguments = @{ Vm = (New-TestVm -Name r-1-VM); BundlePath = $bundle.Path; $Parameter = $Value; WhatIf = $true }
-        Assert-RejectedWhileBinding -Command $command -Arguments $arguments
+        # A value that is no enum name fails conversion (CannotConvertArgumentNoMessage), not validation.
+        $errorId = if ($Parameter -eq 'Method') { 'CannotConvertArgument*' } else { 'ParameterArgument*' }
+        Assert-RejectedWhileBinding -Command $command -Arguments $arguments -ErrorId $errorId
     }
 }
 

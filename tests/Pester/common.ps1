@@ -97,8 +97,8 @@ function Get-AllErrorText {
     param([Parameter(Mandatory)] [System.Management.Automation.ErrorRecord] $ErrorRecord)
     $parts = @(
         $ErrorRecord.ToString()
-        ($ErrorRecord | Out-String)
-        ($ErrorRecord | Format-List * -Force | Out-String)
+        ($ErrorRecord | Out-String -Width 4096)
+        ($ErrorRecord | Format-List * -Force | Out-String -Width 4096)
         $ErrorRecord.Exception.ToString()
         [string]$ErrorRecord.TargetObject
         [string]$ErrorRecord.ErrorDetails
