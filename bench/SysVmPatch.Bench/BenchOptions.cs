@@ -14,6 +14,11 @@ namespace SysVmPatch.Bench
         public double ScriptsMiB { get; init; } = 1;
         public int Parallel { get; init; } = 16;
         public IReadOnlyList<string> Methods { get; init; } = new[] { "ours", "ansible", "floor" };
+        /// <summary>
+        /// How many times each method runs, in a rotated order, each on a fresh lab. The table shows each method's
+        /// median-wall round: on a shared machine one run swings by 20%, the median of three much less.
+        /// </summary>
+        public int Rounds { get; init; } = 3;
         /// <summary>Routers listed through the paginated API (0: skip that part).</summary>
         public int Routers { get; init; } = 5000;
         /// <summary>Records in the generated history store (0: skip that part).</summary>
@@ -32,7 +37,7 @@ namespace SysVmPatch.Bench
 
         public const string Usage =
             "sudo dotnet run -c Release --project bench/SysVmPatch.Bench -- [--vms 60] [--hosts 4] [--agent-mib 20] [--scripts-mib 1]\n" +
-            "     [--parallel 16] [--methods ours,ansible,floor] [--routers 5000] [--history 1000000] [--json out.json]\n" +
+            "     [--parallel 16] [--methods ours,ansible,floor] [--rounds 3] [--routers 5000] [--history 1000000] [--json out.json]\n" +
             "     [--ours-ignore-pairs]   (diagnostic: ours without redundant-pair ordering)\n" +
             "--vms must be a multiple of --hosts; --routers 0 / --history 0 skip those parts.";
 
@@ -50,6 +55,7 @@ namespace SysVmPatch.Bench
                     case "--scripts-mib": o = o with { ScriptsMiB = Dbl(Next()) }; break;
                     case "--parallel": o = o with { Parallel = Int(Next()) }; break;
                     case "--methods": o = o with { Methods = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }; break;
+                    case "--rounds": o = o with { Rounds = Int(Next()) }; break;
                     case "--routers": o = o with { Routers = Int(Next()) }; break;
                     case "--history": o = o with { HistoryRecords = Int(Next()) }; break;
                     case "--json": o = o with { JsonOut = Next() }; break;
@@ -59,6 +65,7 @@ namespace SysVmPatch.Bench
             }
             if (o.Hosts < 1 || o.Vms < o.Hosts || o.Vms % o.Hosts != 0) throw new ArgumentException("--vms must be a positive multiple of --hosts.");
             if (o.VmsPerHost < 2) throw new ArgumentException("At least two VMs per host (the first host carries the SSVM and the CPVM).");
+            if (o.Rounds < 1) throw new ArgumentException("--rounds must be at least 1.");
             if (o.Parallel < 1) throw new ArgumentException("--parallel must be at least 1.");
             if (o.AgentMiB <= 0 || o.ScriptsMiB <= 0) throw new ArgumentException("Payload sizes must be positive.");
             var unknown = o.Methods.Where(m => !KnownMethods.Contains(m)).ToList();

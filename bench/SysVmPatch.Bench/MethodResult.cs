@@ -23,6 +23,8 @@ namespace SysVmPatch.Bench
         public IReadOnlyList<string> Problems { get; init; } = Array.Empty<string>();
         public int ExitCode { get; init; }
         public string? Note { get; init; }
+        /// <summary>Wall seconds of every round of this method, in the order they ran (one entry with --rounds 1).</summary>
+        public IReadOnlyList<double> RoundWalls { get; init; } = Array.Empty<double>();
 
         public bool AllPatched => Ran && Problems.Count == 0;
         public double MedianVmSeconds => Percentile(0.5);

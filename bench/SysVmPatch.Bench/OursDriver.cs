@@ -17,7 +17,7 @@ namespace SysVmPatch.Bench
     public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile, bool IgnorePairs = false);
 
     /// <summary>What the "ours" driver process reports back.</summary>
-    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases);
+    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases, double ProcessCpuSeconds);
 
     /// <summary>One VM's outcome and how long its patch took, as a method saw it.</summary>
     public sealed record VmTiming(string Vm, bool Ok, double Seconds, string? Error);
@@ -71,7 +71,9 @@ namespace SysVmPatch.Bench
             double seconds = clock.Elapsed.TotalSeconds;
             var timings = results.Select(r => new VmTiming(r.VmName, r.Status == LivePatchStatus.Patched, r.Duration.TotalSeconds,
                 r.Status == LivePatchStatus.Patched ? null : $"{r.Status} {r.FailedStep} {r.Error}")).ToList();
-            File.WriteAllText(job.ResultFile, JsonSerializer.Serialize(new OursReport(seconds, service.LastRunConnections, timings, steps, Phases(marks))));
+            File.WriteAllText(job.ResultFile, JsonSerializer.Serialize(new OursReport(seconds, service.LastRunConnections, timings, steps, Phases(marks),
+                // The .NET process alone, without its ssh children: tells the engine's own cost from OpenSSH's.
+                Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds)));
             return timings.All(t => t.Ok) ? 0 : 1;
         }
 

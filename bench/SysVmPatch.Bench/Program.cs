@@ -37,31 +37,32 @@ namespace SysVmPatch.Bench
 
             using var payload = new Payload(o.AgentMiB, o.ScriptsMiB);
             double agentMiB = payload.Bundle.AgentZipBytes / 1048576.0, scriptsMiB = payload.Bundle.ScriptsBytes / 1048576.0;
-            var runners = new MethodRunners(o, payload, work);
+            var rounds = new Dictionary<string, List<MethodResult>>();
             var results = new List<MethodResult>();
             foreach (string method in o.Methods)
             {
                 string? missing = MethodRunners.Missing(method);
-                if (missing != null)
-                {
-                    Console.WriteLine($"{method}: SKIPPED: {missing}");
-                    results.Add(new MethodResult { Method = method, SkipReason = missing });
-                    continue;
-                }
-                Console.WriteLine($"{method}: starting a fresh lab of {o.Vms} VMs on {o.Hosts} hosts...");
-                await using var world = await BenchWorld.StartAsync(o);
-                world.MarkStart();
-                var (run, vms, note) = await runners.RunAsync(method, world);
-                var result = new MethodResult
-                {
-                    Method = method, Ran = true, WallSeconds = run.Wall.TotalSeconds, CpuSeconds = run.CpuSeconds, Vms = vms,
-                    VmConnections = world.VmConnections(), HostConnections = world.HostConnections(), BytesSent = world.BytesSent(),
-                    Problems = PatchVerifier.Problems(world.Lab, payload), ExitCode = run.ExitCode, Note = note,
-                };
-                if (vms.Count != o.Vms) result = result with { Problems = result.Problems.Append($"{method}: reported {vms.Count} VMs, expected {o.Vms}").ToList() };
-                results.Add(result);
-                Console.WriteLine($"{method}: {run.Wall.TotalSeconds:0.00} s, exit {run.ExitCode}, {(result.AllPatched ? "every VM patched" : result.Problems.Count + " problem(s)")}");
+                if (missing == null) { rounds[method] = new List<MethodResult>(); continue; }
+                Console.WriteLine($"{method}: SKIPPED: {missing}");
+                results.Add(new MethodResult { Method = method, SkipReason = missing });
             }
+            var runnable = o.Methods.Where(rounds.ContainsKey).ToList();
+            for (int round = 1; round <= o.Rounds; round++)
+            {
+                // Rotated so no method always runs first (or right after the slowest one) on a machine whose load drifts.
+                var order = runnable.Skip((round - 1) % Math.Max(1, runnable.Count)).Concat(runnable.Take((round - 1) % Math.Max(1, runnable.Count)));
+                var runners = new MethodRunners(o, payload, o.Rounds == 1 ? work : Path.Combine(work, $"round-{round}"));
+                foreach (string method in order)
+                {
+                    string tag = o.Rounds == 1 ? method : $"{method} (round {round}/{o.Rounds})";
+                    Console.WriteLine($"{tag}: starting a fresh lab of {o.Vms} VMs on {o.Hosts} hosts...");
+                    var result = await RunOnceAsync(o, payload, runners, method);
+                    rounds[method].Add(result);
+                    Console.WriteLine($"{tag}: {result.WallSeconds:0.00} s, exit {result.ExitCode}, {(result.AllPatched ? "every VM patched" : result.Problems.Count + " problem(s)")}");
+                }
+            }
+            foreach (string method in runnable) results.Add(Report.MedianRound(rounds[method]));
+            results = results.OrderBy(r => o.Methods.ToList().IndexOf(r.Method)).ToList();
             Console.WriteLine();
             Console.WriteLine(Report.Table(o, results, agentMiB, scriptsMiB));
 
@@ -76,6 +77,21 @@ namespace SysVmPatch.Bench
 
             if (o.JsonOut != null) Report.WriteJson(o.JsonOut, results, listings);
             return results.All(r => !r.Ran || r.AllPatched) ? 0 : 1;
+        }
+
+        private static async Task<MethodResult> RunOnceAsync(BenchOptions o, Payload payload, MethodRunners runners, string method)
+        {
+            await using var world = await BenchWorld.StartAsync(o);
+            world.MarkStart();
+            var (run, vms, note) = await runners.RunAsync(method, world);
+            var result = new MethodResult
+            {
+                Method = method, Ran = true, WallSeconds = run.Wall.TotalSeconds, CpuSeconds = run.CpuSeconds, Vms = vms,
+                VmConnections = world.VmConnections(), HostConnections = world.HostConnections(), BytesSent = world.BytesSent(),
+                Problems = PatchVerifier.Problems(world.Lab, payload), ExitCode = run.ExitCode, Note = note,
+            };
+            if (vms.Count != o.Vms) result = result with { Problems = result.Problems.Append($"{method}: reported {vms.Count} VMs, expected {o.Vms}").ToList() };
+            return result;
         }
     }
 }

@@ -45,7 +45,7 @@ namespace SysVmPatch.Tests.Bench
             }
             string methods = AnsibleInstalled ? "ours,ansible,floor" : "ours,floor";
             var (exit, text) = await RunAsync("dotnet",
-                $"{dll} --vms {Vms} --hosts {Hosts} --agent-mib 2 --scripts-mib 0.25 --parallel 4 --methods {methods} --routers 200 --history 20000 --json {_jsonFile}",
+                $"{dll} --vms {Vms} --hosts {Hosts} --agent-mib 2 --scripts-mib 0.25 --parallel 4 --methods {methods} --rounds 1 --routers 200 --history 20000 --json {_jsonFile}",
                 TimeSpan.FromMinutes(10));
             log.Append(text);
             return (log.ToString(), File.Exists(_jsonFile) ? JsonDocument.Parse(File.ReadAllText(_jsonFile)) : null, exit);
