@@ -22,6 +22,7 @@ namespace SysVmPatch.Bench
             _o = o;
             _payload = payload;
             _work = workDirectory;
+            Directory.CreateDirectory(workDirectory);
         }
 
         /// <summary>Null when the method can run here; otherwise why not.</summary>
