@@ -54,6 +54,7 @@ namespace SysVmPatch.Bench
             args.Add(jobFile);
             var run = await DriverProcess.RunAsync("ours", self, args).ConfigureAwait(false);
             if (!File.Exists(resultFile)) return (run, new List<VmTiming>(), "no result file: " + Tail(run.Output));
+            File.WriteAllText(Path.Combine(_work, "ours-output.log"), run.Output);
             var report = JsonSerializer.Deserialize<OursReport>(File.ReadAllText(resultFile))!;
             File.WriteAllLines(Path.Combine(_work, "ours-steps.log"), report.StepLog);
             return (run, report.Vms, (_o.OursIgnorePairs ? "DIAGNOSTIC RUN: redundant pairs handed over as unpaired routers; " : "") + $"engine {report.EngineSeconds:0.00} s inside the process, {report.ProcessCpuSeconds:0.00} CPU s in the .NET process itself (the rest of CPU s is its ssh children), LastRunConnections {report.Connections}; step log: {Path.Combine(_work, "ours-steps.log")}\n  per-VM phases: " + string.Join("\n  ", report.Phases));

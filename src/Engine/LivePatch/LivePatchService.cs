@@ -60,6 +60,7 @@ namespace SysVmPatch.Engine.LivePatch
 
             using var ssh = _sshFactory(options);
             Func<SystemVm, int, CancellationToken, Task<LivePatchResult>> work;
+            HeadStarts? headStarts = null;
             if (options.Method == LivePatchMethod.Api)
             {
                 var viaApi = new ThroughCloudStack.CloudStackPatcher(
@@ -71,9 +72,11 @@ namespace SysVmPatch.Engine.LivePatch
             {
                 var patcher = new VmPatcher(ssh, options, runId, Raise);
                 var reapply = new NetworkReapplyTracker(plan.RolloutItems.Select(i => i.Value), options);
+                headStarts = new HeadStarts(patcher);
                 work = async (vm, batch, ct) =>
                 {
-                    var result = await patcher.PatchAsync(vm, batch, ct).ConfigureAwait(false);
+                    var prepared = await headStarts.TakeOrPrepareAsync(vm, ct).ConfigureAwait(false);
+                    var result = await patcher.ApplyAsync(prepared, batch, ct).ConfigureAwait(false);
                     return await reapply.AfterAsync(vm, result, Raise, ct).ConfigureAwait(false);
                 };
             }
@@ -87,7 +90,11 @@ namespace SysVmPatch.Engine.LivePatch
                     FromSignature = vm.ScriptsSignature, ToSignature = vm.ScriptsSignature,
                     Status = LivePatchStatus.Skipped, FailedStep = why.Contains("cancel") ? "Cancelled" : why.Contains("partner") ? "PartnerFailed" : "Stopped",
                     Error = why, Batch = batch, Steps = new[] { why },
-                });
+                })
+            {
+                PrepareAhead = headStarts == null ? null : headStarts.StartAsync,
+                ReleasePrepared = headStarts == null ? null : headStarts.Release,
+            };
             var rolled = await executor.RunAsync(plan.RolloutItems, options.Rollout,
                 e => Raise(new LivePatchEvent(LivePatchEventKind.Progress) { Rollout = e, VmName = e.ItemName, Message = e.Message }),
                 r =>
@@ -99,6 +106,43 @@ namespace SysVmPatch.Engine.LivePatch
             results.AddRange(rolled);
             LastRunConnections = ssh.ConnectionsOpened;
             return results;
+        }
+
+        /// <summary>
+        /// The next batch's VMs connected and read while the current batch drains (RollingExecutor.PrepareAhead):
+        /// the first half of VmPatcher's work, which changes nothing, so batches keep their meaning.
+        /// </summary>
+        private sealed class HeadStarts
+        {
+            private readonly VmPatcher _patcher;
+            private readonly Dictionary<SystemVm, Task<VmPatcher.PreparedVm>> _started = new Dictionary<SystemVm, Task<VmPatcher.PreparedVm>>();
+
+            public HeadStarts(VmPatcher patcher) { _patcher = patcher; }
+
+            public Task StartAsync(SystemVm vm, CancellationToken ct)
+            {
+                lock (_started)
+                {
+                    if (!_started.TryGetValue(vm, out var task)) _started[vm] = task = _patcher.PrepareAsync(vm, ct);
+                    return task;
+                }
+            }
+
+            public Task<VmPatcher.PreparedVm> TakeOrPrepareAsync(SystemVm vm, CancellationToken ct)
+            {
+                lock (_started)
+                    if (_started.TryGetValue(vm, out var task) && _started.Remove(vm)) return task;
+                return _patcher.PrepareAsync(vm, ct);
+            }
+
+            // Called for a VM that will not run after all: close its connection once its preparation ends.
+            public void Release(SystemVm vm)
+            {
+                Task<VmPatcher.PreparedVm>? task;
+                lock (_started)
+                    if (!_started.TryGetValue(vm, out task) || !_started.Remove(vm)) return;
+                task.ContinueWith(t => { if (t.Status == TaskStatus.RanToCompletion) t.Result.Dispose(); }, TaskScheduler.Default);
+            }
         }
 
         /// <summary>Re-applies a network's router rules once, after the last of its routers in this run ends patched.</summary>

@@ -35,78 +35,116 @@ namespace SysVmPatch.Engine.LivePatch
             _onEvent = onEvent;
         }
 
-        private sealed class Record
+        internal sealed class Record
         {
             public readonly List<string> Steps = new List<string>();
             public readonly List<string> Warnings = new List<string>();
             public string? FromVersion, FromSignature, ToSignature, PreviousRun;
         }
 
-        public async Task<LivePatchResult> PatchAsync(SystemVm vm, int batch, CancellationToken cancellationToken)
+        /// <summary>
+        /// One VM's patch between its two halves: connected and read (preflight), or already decided (refused,
+        /// already current, failed to connect). Nothing on the VM has changed yet. The next batch's VMs are
+        /// prepared ahead of their turn (RollingExecutor.PrepareAhead); a VM that then does not run is disposed.
+        /// </summary>
+        internal sealed class PreparedVm : IDisposable
         {
-            var clock = Stopwatch.StartNew();
-            var rec = new Record { FromVersion = CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), FromSignature = vm.ScriptsSignature };
+            private readonly VmPatcher _owner;
+            // Runs while the controller works on this VM, not while a prepared VM waits for its batch.
+            private readonly Stopwatch _clock = new Stopwatch();
+            public readonly Record Rec;
 
-            void Step(string text)
+            public PreparedVm(VmPatcher owner, SystemVm vm)
             {
-                rec.Steps.Add(text);
-                _onEvent(new LivePatchEvent(LivePatchEventKind.Step) { VmName = vm.Name, Message = text });
+                _owner = owner;
+                Vm = vm;
+                Rec = new Record { FromVersion = CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), FromSignature = vm.ScriptsSignature };
             }
-            LivePatchResult End(LivePatchStatus status, string? step = null, string? error = null) => new LivePatchResult
+
+            public SystemVm Vm { get; }
+            public int Batch { get; set; }
+            public ISshSession? Session { get; set; }
+            public PreflightReport? Preflight { get; set; }
+            /// <summary>Set when preparing already decided the outcome: no change will be attempted.</summary>
+            public (LivePatchStatus Status, string? Step, string? Error)? Verdict { get; set; }
+
+            public void Resume() => _clock.Start();
+            public void Pause() => _clock.Stop();
+
+            public void Step(string text)
             {
-                VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = _runId,
-                FromVersion = rec.FromVersion, ToVersion = _options.Bundle.Version,
-                FromSignature = rec.FromSignature, ToSignature = rec.ToSignature ?? rec.FromSignature,
-                Status = status, FailedStep = step, Error = error, Duration = clock.Elapsed,
-                Steps = rec.Steps.ToArray(), Batch = batch, PreviousRun = rec.PreviousRun, Warnings = rec.Warnings.ToArray(),
+                Rec.Steps.Add(text);
+                _owner._onEvent(new LivePatchEvent(LivePatchEventKind.Step) { VmName = Vm.Name, Message = text });
+            }
+
+            public LivePatchResult End(LivePatchStatus status, string? step = null, string? error = null) => new LivePatchResult
+            {
+                VmId = Vm.Id, VmName = Vm.Name, VmType = Vm.Type, Zone = Vm.ZoneName, Server = Vm.Server, RunId = _owner._runId,
+                FromVersion = Rec.FromVersion, ToVersion = _owner._options.Bundle.Version,
+                FromSignature = Rec.FromSignature, ToSignature = Rec.ToSignature ?? Rec.FromSignature,
+                Status = status, FailedStep = step, Error = error, Duration = _clock.Elapsed,
+                Steps = Rec.Steps.ToArray(), Batch = Batch, PreviousRun = Rec.PreviousRun, Warnings = Rec.Warnings.ToArray(),
             };
 
-            if (cancellationToken.IsCancellationRequested) return End(LivePatchStatus.Skipped, "Cancelled", "cancelled before it started; nothing changed");
-
-            SshRoute route;
-            try { route = SshRouteBuilder.Build(vm, _options.Ssh); }
-            catch (SshRouteException ex) { return End(LivePatchStatus.Failed, "Connect", ex.Message); }
-
-            ISshSession session;
-            try
+            public void Dispose()
             {
-                Step($"connect {route}");
-                // The preflight rides on the connection's opening: no extra round trip before anything is decided.
-                session = await _ssh.OpenAsync(vm.Name, route, RemoteCommands.Preflight(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (SshException ex) { return End(LivePatchStatus.Failed, "Connect", ex.Message); }
-            catch (OperationCanceledException) { return End(LivePatchStatus.Skipped, "Cancelled", "cancelled while connecting; nothing changed"); }
-
-            using (session)
-            {
-                try
-                {
-                    return await PatchOverSessionAsync(vm, session, rec, Step, End, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SshException ex) { return End(LivePatchStatus.Failed, "Connect", ex.Message); }
+                Session?.Dispose();
+                Session = null;
             }
         }
 
-        private async Task<LivePatchResult> PatchOverSessionAsync(SystemVm vm, ISshSession session, Record rec, Action<string> Step,
-            Func<LivePatchStatus, string?, string?, LivePatchResult> End, CancellationToken cancellationToken)
+        public async Task<LivePatchResult> PatchAsync(SystemVm vm, int batch, CancellationToken cancellationToken) =>
+            await ApplyAsync(await PrepareAsync(vm, cancellationToken).ConfigureAwait(false), batch, cancellationToken).ConfigureAwait(false);
+
+        /// <summary>
+        /// The first half, which changes nothing: connect with the preflight riding on the connection's opening,
+        /// then every decision the preflight allows (lock, boot, support, already current, disk).
+        /// </summary>
+        public async Task<PreparedVm> PrepareAsync(SystemVm vm, CancellationToken cancellationToken)
+        {
+            var run = new PreparedVm(this, vm);
+            run.Resume();
+            try
+            {
+                if (cancellationToken.IsCancellationRequested) { run.Verdict = (LivePatchStatus.Skipped, "Cancelled", "cancelled before it started; nothing changed"); return run; }
+
+                SshRoute route;
+                try { route = SshRouteBuilder.Build(vm, _options.Ssh); }
+                catch (SshRouteException ex) { run.Verdict = (LivePatchStatus.Failed, "Connect", ex.Message); return run; }
+                try
+                {
+                    run.Step($"connect {route}");
+                    // The preflight rides on the connection's opening: no extra round trip before anything is decided.
+                    run.Session = await _ssh.OpenAsync(vm.Name, route, RemoteCommands.Preflight(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (SshException ex) { run.Verdict = (LivePatchStatus.Failed, "Connect", ex.Message); return run; }
+                catch (OperationCanceledException) { run.Verdict = (LivePatchStatus.Skipped, "Cancelled", "cancelled while connecting; nothing changed"); return run; }
+
+                run.Preflight = PreflightReport.Parse(run.Session.OpeningOutput ?? "");
+                run.Verdict = Decide(run, run.Preflight);
+                if (run.Verdict != null) run.Dispose();
+                return run;
+            }
+            finally { run.Pause(); }
+        }
+
+        // What the preflight alone decides; null: go on and patch.
+        private (LivePatchStatus, string?, string?)? Decide(PreparedVm run, PreflightReport pre)
         {
             var bundle = _options.Bundle;
-
-            // --- preflight: one command, changes nothing --------------------------------------------------------
-            var pre = PreflightReport.Parse(session.OpeningOutput ?? "");
-
+            var rec = run.Rec;
             rec.FromVersion = pre.Release?.ToString() ?? rec.FromVersion;
             rec.FromSignature = pre.Signature ?? rec.FromSignature;
             rec.ToSignature = rec.FromSignature;
-            ReportPreviousRun(pre, rec, Step);
+            ReportPreviousRun(pre, rec, run.Step);
 
             if (pre.LockOwner != null && pre.LockAlive)
-                return End(LivePatchStatus.Failed, "Lock", $"another live patch is running on this VM ({pre.LockOwner.Trim()}); refused");
+                return (LivePatchStatus.Failed, "Lock", $"another live patch is running on this VM ({pre.LockOwner.Trim()}); refused");
             if (!pre.BootFinished)
-                return End(LivePatchStatus.Failed, "Preflight", "the VM has not finished booting (/var/cache/cloud/boot_up_done is missing)");
+                return (LivePatchStatus.Failed, "Preflight", "the VM has not finished booting (/var/cache/cloud/boot_up_done is missing)");
             var support = LivePatchSupport.For(pre.Release);
             if (support.Supported == false)
-                return End(LivePatchStatus.Skipped, "Recreate", "Recreate: " + support.Reason);
+                return (LivePatchStatus.Skipped, "Recreate", "Recreate: " + support.Reason);
             // 4.14: supported with a caveat the operator must hear about.
             if (pre.Release is { Major: 4, Minor: 14 }) rec.Warnings.Add(support.Reason);
             // An interrupted run may have written the new signature without restarting or validating anything:
@@ -115,25 +153,45 @@ namespace SysVmPatch.Engine.LivePatch
             if (interrupted)
             {
                 rec.Warnings.Add($"run {pre.InterruptedRun} was interrupted mid-patch on this VM; its backup is restored before patching");
-                Step($"preflight: run {pre.InterruptedRun} was interrupted; the agent restores its backup first");
+                run.Step($"preflight: run {pre.InterruptedRun} was interrupted; the agent restores its backup first");
             }
             if (!_options.Force && !interrupted && string.Equals(pre.Signature, bundle.Signature, StringComparison.OrdinalIgnoreCase))
             {
-                Step("preflight: already at " + bundle.Signature);
-                return End(LivePatchStatus.AlreadyCurrent, null, null);
+                run.Step("preflight: already at " + bundle.Signature);
+                return (LivePatchStatus.AlreadyCurrent, null, null);
             }
             if (string.IsNullOrEmpty(pre.CmdlineType))
-                return End(LivePatchStatus.Failed, "Preflight", "cannot tell the VM's type (no type= in /var/cache/cloud/cmdline)");
+                return (LivePatchStatus.Failed, "Preflight", "cannot tell the VM's type (no type= in /var/cache/cloud/cmdline)");
 
             bool agentVm = pre.IsAgentVm;
             long stageBytes = bundle.ScriptsBytes + (agentVm ? bundle.AgentZipBytes : 0) + 64 * 1024;
             long needBytes = stageBytes + bundle.ScriptsUnpackedBytes + (agentVm ? bundle.AgentZipUnpackedBytes + pre.SystemVmKb * 1024 : 0) + 1024 * 1024;
             if (pre.FreeKb is long freeKb && freeKb * 1024 < needBytes)
-                return End(LivePatchStatus.Failed, "Preflight",
+                return (LivePatchStatus.Failed, "Preflight",
                     $"not enough free disk on /var/cache/cloud: the payload and the backup need {Mib(needBytes)} MiB, {Mib(freeKb * 1024)} MiB free; nothing was uploaded");
-            Step($"preflight ok: {pre.ReleaseLine ?? "release unknown"}, signature {pre.Signature ?? "none"}, type {pre.CmdlineType}, {Mib((pre.FreeKb ?? 0) * 1024)} MiB free");
+            run.Step($"preflight ok: {pre.ReleaseLine ?? "release unknown"}, signature {pre.Signature ?? "none"}, type {pre.CmdlineType}, {Mib((pre.FreeKb ?? 0) * 1024)} MiB free");
+            return null;
+        }
 
-            // --- pre-checks -------------------------------------------------------------------------------------
+        /// <summary>The second half, in the VM's batch: pre-checks, then upload, verify, start the agent and wait.</summary>
+        public async Task<LivePatchResult> ApplyAsync(PreparedVm run, int batch, CancellationToken cancellationToken)
+        {
+            using (run)
+            {
+                run.Batch = batch;
+                run.Resume();
+                if (run.Verdict is var (status, step, error)) return run.End(status, step, error);
+                try
+                {
+                    return await ApplyOverSessionAsync(run, run.Session!, run.Preflight!, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SshException ex) { return run.End(LivePatchStatus.Failed, "Connect", ex.Message); }
+            }
+        }
+
+        private async Task<LivePatchResult> ApplyOverSessionAsync(PreparedVm run, ISshSession session, PreflightReport pre, CancellationToken cancellationToken)
+        {
+            // --- pre-checks: the operator's own, run right before the change -------------------------------------
             if (_options.PreChecks.Count > 0)
             {
                 try
@@ -144,98 +202,114 @@ namespace SysVmPatch.Engine.LivePatch
                         string which = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("PRECHECK-FAILED", StringComparison.Ordinal)) ?? "";
                         int.TryParse(which.Replace("PRECHECK-FAILED", "").Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int idx);
                         string cmd = idx >= 0 && idx < _options.PreChecks.Count ? _options.PreChecks[idx] : "?";
-                        return End(LivePatchStatus.Failed, "PreCheck", $"pre-check failed: {cmd}: {Tail(r.Stdout)}");
+                        return run.End(LivePatchStatus.Failed, "PreCheck", $"pre-check failed: {cmd}: {Tail(r.Stdout)}");
                     }
-                    Step($"pre-checks ok ({_options.PreChecks.Count})");
+                    run.Step($"pre-checks ok ({_options.PreChecks.Count})");
                 }
-                catch (OperationCanceledException) { return End(LivePatchStatus.Skipped, "Cancelled", "cancelled at pre-checks; nothing changed"); }
+                catch (OperationCanceledException) { return run.End(LivePatchStatus.Skipped, "Cancelled", "cancelled at pre-checks; nothing changed"); }
             }
-            if (cancellationToken.IsCancellationRequested) return End(LivePatchStatus.Skipped, "Cancelled", "cancelled before upload; nothing changed");
+            if (cancellationToken.IsCancellationRequested) return run.End(LivePatchStatus.Skipped, "Cancelled", "cancelled before upload; nothing changed");
 
-            // --- upload and verify ------------------------------------------------------------------------------
-            var files = StagedFiles(bundle, agentVm, pre.CmdlineType!);
-            try
-            {
-                var sw = Stopwatch.StartNew();
-                var r = await session.RunAsync(new SshCommand(RemoteCommands.Upload(_runId))
-                {
-                    WriteStdin = (stream, ct) => WriteTarAsync(stream, files, ct),
-                    Timeout = _options.UploadTimeout,
-                }, cancellationToken).ConfigureAwait(false);
-                if (r.ExitCode != 0)
-                {
-                    await RemoveStageAsync(session).ConfigureAwait(false);
-                    return End(LivePatchStatus.Failed, "Upload", $"upload failed: {Tail(r.Stderr + r.Stdout)}; nothing on the VM changed");
-                }
-                var arrived = ParseMd5Sums(r.Stdout);
-                foreach (var f in files)
-                {
-                    if (!arrived.TryGetValue(f.Name, out string? md5) || !string.Equals(md5, f.Md5, StringComparison.OrdinalIgnoreCase))
-                    {
-                        await RemoveStageAsync(session).ConfigureAwait(false);
-                        return End(LivePatchStatus.Failed, "Verify", $"{f.Name} arrived with MD5 {md5 ?? "none"}, expected {f.Md5}; not used, nothing changed");
-                    }
-                }
-                Step($"upload ok: {files.Count} files, {Mib(files.Sum(f => (long)f.Length))} MiB in {sw.Elapsed.TotalSeconds:0.0} s, checksums verified");
-            }
-            catch (OperationCanceledException)
-            {
-                await RemoveStageAsync(session).ConfigureAwait(false);
-                return End(LivePatchStatus.Skipped, "Cancelled", "cancelled during upload; nothing on the VM changed");
-            }
-            catch (SshException ex)
-            {
-                await RemoveStageAsync(session).ConfigureAwait(false);
-                return End(LivePatchStatus.Failed, "Upload", $"{ex.Message}; the upload broke off and nothing on the VM changed");
-            }
-
-            // --- start the agent and wait: from here the VM finishes on its own ---------------------------------
-            return await StartAndWaitAsync(session, rec, Step, End).ConfigureAwait(false);
+            // --- upload, verify, start the agent and wait: one command; from the agent's start the VM finishes on its own
+            var files = StagedFiles(_options.Bundle, pre.IsAgentVm, pre.CmdlineType!);
+            return await UploadAndRunAgentAsync(session, files, run.Rec, run.Step, run.End, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<LivePatchResult> StartAndWaitAsync(ISshSession session, Record rec, Action<string> Step, Func<LivePatchStatus, string?, string?, LivePatchResult> End)
+        /// <summary>
+        /// Streams the payload into the one command that verifies it, starts the agent and waits for its outcome
+        /// (OnVm/RemoteCommands.UploadStartAndWait), so no round trip separates upload from start. Cancellation
+        /// and UploadTimeout stop the stream before its last member, checksums.md5, and without it the VM starts
+        /// nothing. Once that member is on its way the agent may start, so from then on the run no longer stops
+        /// for Ctrl+C and a lost connection means: reconnect and ask the VM what happened.
+        /// </summary>
+        private async Task<LivePatchResult> UploadAndRunAgentAsync(ISshSession session, IReadOnlyList<StagedFile> files, Record rec, Action<string> Step,
+            Func<LivePatchStatus, string?, string?, LivePatchResult> End, CancellationToken cancellationToken)
         {
-            // Not cancellable on purpose: once the agent runs, Ctrl+C waits for it to patch or roll back.
-            string command = RemoteCommands.StartAndWait(_runId);
-            SshException? lastError = null;
-            // One budget for the whole wait: reconnecting after a lost connection does not restart the clock.
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            for (int attempt = 0; attempt < 4 && waited.Elapsed < _options.AgentTimeout; attempt++)
+            using var uploadStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            uploadStop.CancelAfter(_options.UploadTimeout);
+            var upload = Stopwatch.StartNew();
+            Stopwatch? sinceCommit = null;
+            bool started = false;
+
+            async Task WritePayloadAsync(Stream stream, CancellationToken processEnded)
             {
-                var journal = new List<string>();
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(uploadStop.Token, processEnded);
+                foreach (var f in files.Take(files.Count - 1)) await WriteStagedFileAsync(stream, f, stop.Token).ConfigureAwait(false);
+                stop.Token.ThrowIfCancellationRequested();
+                // The commit point: from here on the VM may have everything it needs to start the agent.
+                Volatile.Write(ref sinceCommit, Stopwatch.StartNew());
+                await WriteStagedFileAsync(stream, files[files.Count - 1], processEnded).ConfigureAwait(false);
+                await TarStreamWriter.WriteEndAsync(stream, processEnded).ConfigureAwait(false);
+                await stream.FlushAsync(processEnded).ConfigureAwait(false);
+            }
+            LivePatchResult UploadStopped(string? detail)
+            {
+                if (cancellationToken.IsCancellationRequested) return End(LivePatchStatus.Skipped, "Cancelled", "cancelled during upload; nothing on the VM changed");
+                if (uploadStop.IsCancellationRequested)
+                    return End(LivePatchStatus.Failed, "Upload", $"the upload did not finish within {_options.UploadTimeout.TotalSeconds:0} s (UploadTimeout); nothing on the VM changed");
+                return End(LivePatchStatus.Failed, "Upload", $"upload failed: {detail}; nothing on the VM changed");
+            }
+
+            string command = RemoteCommands.UploadStartAndWait(_runId);
+            Func<Stream, CancellationToken, Task>? writer = WritePayloadAsync;
+            SshException? lastError = null;
+            for (int attempt = 0; attempt < 4; attempt++)
+            {
+                var left = sinceCommit == null ? _options.UploadTimeout + _options.AgentTimeout : _options.AgentTimeout - sinceCommit.Elapsed;
+                if (left <= TimeSpan.Zero) break;
+                SshCommandResult r;
                 try
                 {
-                    var r = await session.RunAsync(new SshCommand(command)
+                    r = await session.RunAsync(new SshCommand(command)
                     {
-                        Timeout = _options.AgentTimeout - waited.Elapsed,
+                        WriteStdin = writer,
+                        Timeout = left,
                         OnStdoutLine = line =>
                         {
                             if (line.StartsWith("J ", StringComparison.Ordinal)) Step(JournalText(line.Substring(2)));
+                            else if (line == "VERIFIED") Step($"upload ok: {files.Count} files, {Mib(files.Sum(f => f.Length))} MiB in {upload.Elapsed.TotalSeconds:0.0} s, checksums verified");
                             else if (line.StartsWith("STALE-LOCK", StringComparison.Ordinal)) rec.Warnings.Add("took over a stale lock: " + line.Substring(10).Trim());
-                            else if (line == "STARTED") Step("agent started detached");
+                            else if (line == "STARTED") { started = true; Step("agent started detached"); }
                         },
                     }, CancellationToken.None).ConfigureAwait(false);
-                    string first = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("VERIFY-FAILED", StringComparison.Ordinal) || l.StartsWith("LOCKED", StringComparison.Ordinal)) ?? "";
-                    switch (r.ExitCode)
-                    {
-                        case 0: return FromOutcome(r.Stdout, rec, End);
-                        case 10: return End(LivePatchStatus.Failed, "Verify", "staged payload failed its checksum on the VM (" + first.Substring(Math.Min(first.Length, 14)).Trim() + "); not used, nothing changed");
-                        case 11: return End(LivePatchStatus.Failed, "Lock", "another live patch holds this VM's lock (" + first.Substring(Math.Min(first.Length, 6)).Trim() + "); refused, nothing changed");
-                        case 12:
-                            bool started = attempt > 0 || r.Stdout.Split('\n').Any(l => l.Trim() == "STARTED");
-                            return !started
-                                ? End(LivePatchStatus.Failed, "Start", "the agent did not start; nothing changed")
-                                : End(LivePatchStatus.Failed, "Agent", "the agent ended without an outcome (VM rebooted or agent killed); the VM may be between versions until the next run restores its backup");
-                        default: return End(LivePatchStatus.Failed, "Start", $"start failed with exit code {r.ExitCode}: {Tail(r.Stderr + r.Stdout)}");
-                    }
                 }
                 catch (SshException ex)
                 {
+                    if (Volatile.Read(ref sinceCommit) == null)
+                    {
+                        await RemoveStageAsync(session).ConfigureAwait(false);
+                        return End(LivePatchStatus.Failed, "Upload", $"{ex.Message}; the upload broke off and nothing on the VM changed");
+                    }
                     // The agent does not depend on this connection; reconnect and keep waiting for its outcome.
                     lastError = ex;
                     Step($"connection lost while waiting ({ex.Kind}); waiting again");
                     command = RemoteCommands.Wait(_runId);
+                    writer = null;
                     await Task.Delay(TimeSpan.FromSeconds(1 + attempt * 2)).ConfigureAwait(false);
+                    continue;
+                }
+
+                string first = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("VERIFY-FAILED", StringComparison.Ordinal) || l.StartsWith("LOCKED", StringComparison.Ordinal)) ?? "";
+                bool committed = Volatile.Read(ref sinceCommit) != null;
+                switch (r.ExitCode)
+                {
+                    case 0: return FromOutcome(r.Stdout, rec, End);
+                    case 13:
+                        await RemoveStageAsync(session).ConfigureAwait(false);
+                        return UploadStopped(Tail(r.Stderr + r.Stdout));
+                    case 10 when !committed:
+                        // The stream stopped before checksums.md5 (cancelled or timed out): the VM refused it, as designed.
+                        return UploadStopped(first);
+                    case 10: return End(LivePatchStatus.Failed, "Verify", "staged payload failed its checksum on the VM (" + first.Substring(Math.Min(first.Length, 14)).Trim() + "); not used, nothing changed");
+                    case 11: return End(LivePatchStatus.Failed, "Lock", "another live patch holds this VM's lock (" + first.Substring(Math.Min(first.Length, 6)).Trim() + "); refused, nothing changed");
+                    case 12:
+                        return !(started || attempt > 0)
+                            ? End(LivePatchStatus.Failed, "Start", "the agent did not start; nothing changed")
+                            : End(LivePatchStatus.Failed, "Agent", "the agent ended without an outcome (VM rebooted or agent killed); the VM may be between versions until the next run restores its backup");
+                    case 14:
+                        await RemoveStageAsync(session).ConfigureAwait(false);
+                        return End(LivePatchStatus.Failed, "Upload", $"the connection was lost before the agent started ({lastError?.Message}); nothing on the VM changed");
+                    default: return End(LivePatchStatus.Failed, "Start", $"start failed with exit code {r.ExitCode}: {Tail(r.Stderr + r.Stdout)}");
                 }
             }
             return End(LivePatchStatus.Failed, "Wait",
@@ -284,7 +358,8 @@ namespace SysVmPatch.Engine.LivePatch
             list.Add(new StagedFile("agent.sh", null, agent, agent.Length, Md5(agent)));
             byte[] parameters = Encoding.UTF8.GetBytes(Params(bundle, cmdlineType));
             list.Add(new StagedFile("params", null, parameters, parameters.Length, Md5(parameters)));
-            // The checksum list the start command verifies against: what this controller computed locally.
+            // The checksum list the VM verifies against: what this controller computed locally. It must stay the last
+            // member: the upload's commit point (see UploadAndRunAgentAsync).
             var sums = new StringBuilder();
             foreach (var f in list) sums.Append(f.Md5).Append("  ").Append(f.Name).Append('\n');
             byte[] sumBytes = Encoding.ASCII.GetBytes(sums.ToString());
@@ -298,19 +373,15 @@ namespace SysVmPatch.Engine.LivePatch
             return $"EXPECTED_SIG={RemoteCommands.Quote(bundle.Signature)}\nVM_TYPE={RemoteCommands.Quote(cmdlineType)}\nPOSTCHECKS_B64={RemoteCommands.Quote(checks)}\n";
         }
 
-        private static async Task WriteTarAsync(Stream stream, IReadOnlyList<StagedFile> files, CancellationToken ct)
+        private static Task WriteStagedFileAsync(Stream stream, StagedFile f, CancellationToken ct)
         {
-            foreach (var f in files)
+            if (f.Bytes != null) return TarStreamWriter.WriteBytesAsync(stream, f.Name, f.Bytes, ct);
+            return WriteFromDiskAsync();
+            async Task WriteFromDiskAsync()
             {
-                if (f.Bytes != null) await TarStreamWriter.WriteBytesAsync(stream, f.Name, f.Bytes, ct).ConfigureAwait(false);
-                else
-                {
-                    using var content = File.OpenRead(f.Path!);
-                    await TarStreamWriter.WriteFileAsync(stream, f.Name, content, f.Length, ct).ConfigureAwait(false);
-                }
+                using var content = File.OpenRead(f.Path!);
+                await TarStreamWriter.WriteFileAsync(stream, f.Name, content, f.Length, ct).ConfigureAwait(false);
             }
-            await TarStreamWriter.WriteEndAsync(stream, ct).ConfigureAwait(false);
-            await stream.FlushAsync(ct).ConfigureAwait(false);
         }
 
         // Best effort: after a broken upload the connection may be gone; the next run clears stale stages too.
@@ -318,17 +389,6 @@ namespace SysVmPatch.Engine.LivePatch
         {
             try { await session.RunAsync(new SshCommand(RemoteCommands.RemoveRun(_runId)) { Timeout = TimeSpan.FromSeconds(20) }, CancellationToken.None).ConfigureAwait(false); }
             catch (SshException) { }
-        }
-
-        private static Dictionary<string, string> ParseMd5Sums(string stdout)
-        {
-            var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var line in stdout.Split('\n'))
-            {
-                var parts = line.Trim().Split(new[] { ' ' }, 2, StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length == 2) map[parts[1].TrimStart('*', ' ')] = parts[0];
-            }
-            return map;
         }
 
         private static string JournalText(string line)

@@ -11,6 +11,8 @@ namespace SysVmPatch.Engine.Rollout
     /// ThrottleLimit items at once inside a batch, a pause between batches, and a stop before the next batch
     /// once more than MaxFailures items failed. After cancellation no item starts; items already running are
     /// not interrupted by the executor (their work decides how to finish safely) and every item gets a result.
+    /// With <see cref="PrepareAhead"/>, slots the draining batch no longer fills give the next batch's items
+    /// their change-free first half (connect, read state), so that batch starts with its connections open.
     /// </summary>
     public sealed class RollingExecutor<T, TResult>
     {
@@ -28,6 +30,17 @@ namespace SysVmPatch.Engine.Rollout
             _isFailure = isFailure ?? throw new ArgumentNullException(nameof(isFailure));
             _notStarted = notStarted ?? throw new ArgumentNullException(nameof(notStarted));
         }
+
+        /// <summary>
+        /// Optional: work for an item of the next batch that changes nothing (connecting, reading its state), run
+        /// early in a free slot while the current batch drains. Batches keep their meaning, as no item is changed
+        /// before its batch starts; the item's own work finds what was prepared. Not used with a Delay between
+        /// batches (connections would idle through it), nor once the rollout is stopping.
+        /// </summary>
+        public Func<T, CancellationToken, Task>? PrepareAhead { get; init; }
+
+        /// <summary>Releases what <see cref="PrepareAhead"/> holds for an item that will not run after all.</summary>
+        public Action<T>? ReleasePrepared { get; init; }
 
         /// <summary>One result per item, in completion order; <paramref name="onResult"/> sees each as it completes. The work must not throw: it turns its failures into results.</summary>
         public async Task<IReadOnlyList<TResult>> RunAsync(IReadOnlyList<RolloutItem<T>> items, RolloutOptions options, Action<RolloutEvent>? onEvent, Action<TResult>? onResult, CancellationToken cancellationToken)
@@ -57,6 +70,24 @@ namespace SysVmPatch.Engine.Rollout
                 Raise(new RolloutEvent(RolloutEventKind.ItemCompleted, batch, batches.Count, Volatile.Read(ref completed), total) { ItemName = item.Name });
             }
 
+            // One throttle for the whole rollout: a batch's items queue first (the semaphore serves waiters in
+            // order), so preparing the next batch only ever takes slots the current one no longer needs.
+            int slots = Math.Max(1, options.ThrottleLimit ?? batches.Select(x => x.Count).DefaultIfEmpty(1).Max());
+            using var throttle = new SemaphoreSlim(slots);
+            var prepared = new HashSet<RolloutItem<T>>();
+            bool Stopping()
+            {
+                lock (gate) return cancellationToken.IsCancellationRequested || (options.MaxFailures is int m && failures > m);
+            }
+            void NotStarted(RolloutItem<T> item, int batch, string why)
+            {
+                bool release;
+                lock (gate) release = prepared.Remove(item);
+                if (release) try { ReleasePrepared?.Invoke(item.Value); } catch (Exception) { /* releasing is best effort */ }
+                Record(_notStarted(item.Value, batch, why), item, batch);
+            }
+            Task preparing = Task.CompletedTask;
+
             for (int b = 0; b < batches.Count; b++)
             {
                 int batchNumber = b + 1;
@@ -70,15 +101,15 @@ namespace SysVmPatch.Engine.Rollout
                 }
                 if (stopReason != null)
                 {
+                    await preparing.ConfigureAwait(false);
                     Raise(new RolloutEvent(RolloutEventKind.Stopped, batchNumber, batches.Count, completed, total) { Message = stopReason });
                     foreach (var rest in batches.Skip(b).SelectMany(x => x))
-                        Record(_notStarted(rest.Value, batchNumber, "not started: rollout stopped (" + stopReason + ")"), rest, batchNumber);
+                        NotStarted(rest, batchNumber, "not started: rollout stopped (" + stopReason + ")");
                     break;
                 }
 
                 var batch = batches[b];
                 Raise(new RolloutEvent(RolloutEventKind.BatchStarted, batchNumber, batches.Count, completed, total) { Message = $"{batch.Count} item(s)" });
-                using var throttle = new SemaphoreSlim(Math.Max(1, options.ThrottleLimit ?? batch.Count));
                 var running = batch.Select(async item =>
                 {
                     await throttle.WaitAsync().ConfigureAwait(false);
@@ -88,18 +119,48 @@ namespace SysVmPatch.Engine.Rollout
                         if (cancellationToken.IsCancellationRequested) skip = "not started: cancelled";
                         else lock (gate)
                             if (item.GroupKey != null && failedGroups.Contains(item.GroupKey)) skip = "not started: its redundant partner failed earlier in this rollout";
-                        if (skip != null) { Record(_notStarted(item.Value, batchNumber, skip), item, batchNumber); return; }
+                        if (skip != null) { NotStarted(item, batchNumber, skip); return; }
 
+                        lock (gate) prepared.Remove(item);
                         Raise(new RolloutEvent(RolloutEventKind.ItemStarted, batchNumber, batches.Count, Volatile.Read(ref completed), total) { ItemName = item.Name });
                         var result = await _work(item.Value, batchNumber, cancellationToken).ConfigureAwait(false);
                         Record(result, item, batchNumber);
                     }
                     finally { throttle.Release(); }
                 }).ToList();
+
+                // Items of the previous batch's head start that are still connecting hold their slots; this batch's
+                // items wait for them like for any other slot.
+                await preparing.ConfigureAwait(false);
+                using var batchDone = new CancellationTokenSource();
+                if (PrepareAhead != null && b + 1 < batches.Count && options.Delay <= TimeSpan.Zero)
+                    preparing = PrepareAheadAsync(batches[b + 1], throttle, prepared, gate, Stopping, batchDone.Token, cancellationToken);
                 await Task.WhenAll(running).ConfigureAwait(false);
+                // A head start not begun by now is not one: the next batch's items take those slots themselves.
+                batchDone.Cancel();
                 Raise(new RolloutEvent(RolloutEventKind.BatchCompleted, batchNumber, batches.Count, completed, total));
             }
+            await preparing.ConfigureAwait(false);
             return results;
+        }
+
+        private async Task PrepareAheadAsync(IReadOnlyList<RolloutItem<T>> next, SemaphoreSlim throttle, HashSet<RolloutItem<T>> prepared, object gate,
+            Func<bool> stopping, CancellationToken batchDone, CancellationToken cancellationToken)
+        {
+            var work = next.Select(async item =>
+            {
+                try { await throttle.WaitAsync(batchDone).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+                try
+                {
+                    if (stopping() || batchDone.IsCancellationRequested) return;
+                    lock (gate) prepared.Add(item);
+                    await PrepareAhead!(item.Value, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception) { /* the item's own work meets the same problem and reports it */ }
+                finally { throttle.Release(); }
+            }).ToList();
+            await Task.WhenAll(work).ConfigureAwait(false);
         }
     }
 }

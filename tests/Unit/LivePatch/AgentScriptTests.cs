@@ -31,6 +31,26 @@ namespace SysVmPatch.Tests.LivePatch
             finally { File.Delete(file); }
         }
 
+        [Theory]
+        [InlineData("bash")]
+        [InlineData("sh")] // Debian's dash: the commands run in root's login shell, which must not need to be bash
+        public void The_remote_commands_parse_in_bash_and_in_a_posix_sh(string shell)
+        {
+            foreach (var (name, text) in new[]
+            {
+                ("Preflight", RemoteCommands.Preflight()),
+                ("UploadStartAndWait", RemoteCommands.UploadStartAndWait("run-1")),
+                ("Wait", RemoteCommands.Wait("run-1")),
+                ("PreChecks", RemoteCommands.PreChecks(new[] { "true", "echo 'quoted'" })),
+            })
+            {
+                using var p = Process.Start(new ProcessStartInfo(shell) { ArgumentList = { "-n", "-c", text }, RedirectStandardError = true, UseShellExecute = false })!;
+                string err = p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, $"{name} does not parse in {shell}: {err}");
+            }
+        }
+
         [Fact]
         public async Task The_tar_stream_unpacks_with_gnu_tar_byte_for_byte()
         {
@@ -65,7 +85,7 @@ namespace SysVmPatch.Tests.LivePatch
         public void Run_ids_that_could_escape_the_run_directory_are_refused()
         {
             Assert.Throws<ArgumentException>(() => RemoteCommands.RunDir("../etc"));
-            Assert.Throws<ArgumentException>(() => RemoteCommands.StartAndWait("a b"));
+            Assert.Throws<ArgumentException>(() => RemoteCommands.UploadStartAndWait("a b"));
             Assert.Equal("/var/cache/cloud/sysvmpatch/runs/7c2e-01", RemoteCommands.RunDir("7c2e-01"));
         }
     }

@@ -129,6 +129,75 @@ namespace SysVmPatch.Tests.Rollout
             Assert.NotNull(results.Single(r => r.Name == "b").NotStartedReason);
         }
 
+        [Fact]
+        public async Task The_next_batch_is_prepared_in_slots_the_draining_batch_leaves_and_changed_only_after_it()
+        {
+            var log = new ConcurrentQueue<string>();
+            int busy = 0, peak = 0, batch1Running = 0;
+            bool changedEarly = false;
+            async Task Busy(Func<Task> body)
+            {
+                InterlockedMax(ref peak, Interlocked.Increment(ref busy));
+                try { await body(); } finally { Interlocked.Decrement(ref busy); }
+            }
+            var exec = new RollingExecutor<string, Outcome>(
+                async (name, batch, ct) =>
+                {
+                    if (batch == 1) Interlocked.Increment(ref batch1Running);
+                    else if (Volatile.Read(ref batch1Running) > 0) changedEarly = true;
+                    await Busy(() => Task.Delay(name == "slow" ? 300 : 20));
+                    log.Enqueue("work " + name);
+                    if (batch == 1) Interlocked.Decrement(ref batch1Running);
+                    return new Outcome(name, batch, false, null);
+                },
+                r => r.Failed, (name, batch, why) => new Outcome(name, batch, false, why))
+            {
+                PrepareAhead = (name, ct) => Busy(async () => { log.Enqueue("prepare " + name); await Task.Delay(20); }),
+            };
+            var items = new[] { Item("slow"), Item("a"), Item("b"), Item("c"), Item("d"), Item("e") };
+            var results = await exec.RunAsync(items, new RolloutOptions { BatchSize = 3, ThrottleLimit = 2 }, null, null, CancellationToken.None);
+
+            Assert.All(results, r => Assert.Null(r.NotStartedReason));
+            var order = log.ToList();
+            // "slow" keeps batch 1 busy: its free slot prepares batch 2 before batch 1 ends, and batch 2 is changed only after.
+            Assert.Contains("prepare c", order);
+            Assert.True(order.IndexOf("prepare c") < order.IndexOf("work slow"), string.Join(", ", order));
+            Assert.False(changedEarly, "a batch 2 item's work started while batch 1 was running");
+            Assert.InRange(peak, 1, 2); // preparing counts against ThrottleLimit
+        }
+
+        [Fact]
+        public async Task A_prepared_item_that_does_not_run_is_released()
+        {
+            var released = new ConcurrentBag<string>();
+            var exec = new RollingExecutor<string, Outcome>(
+                async (name, batch, ct) => { await Task.Delay(name == "backup" ? 200 : 10); return new Outcome(name, batch, name == "backup", null); },
+                r => r.Failed, (name, batch, why) => new Outcome(name, batch, false, why))
+            {
+                PrepareAhead = (name, ct) => Task.CompletedTask,
+                ReleasePrepared = released.Add,
+            };
+            var results = await exec.RunAsync(new[] { Item("backup", "g", 0), Item("other"), Item("primary", "g", 1) },
+                new RolloutOptions { BatchSize = 5, ThrottleLimit = 2 }, null, null, CancellationToken.None);
+
+            Assert.Contains("partner", results.Single(r => r.Name == "primary").NotStartedReason);
+            Assert.Equal(new[] { "primary" }, released.ToArray());
+        }
+
+        [Fact]
+        public async Task Nothing_is_prepared_ahead_when_a_delay_separates_batches()
+        {
+            int prepared = 0;
+            var exec = new RollingExecutor<string, Outcome>(
+                (name, batch, ct) => Task.FromResult(new Outcome(name, batch, false, null)),
+                r => r.Failed, (name, batch, why) => new Outcome(name, batch, false, why))
+            {
+                PrepareAhead = (name, ct) => { Interlocked.Increment(ref prepared); return Task.CompletedTask; },
+            };
+            await exec.RunAsync(new[] { Item("a"), Item("b") }, new RolloutOptions { BatchSize = 1, Delay = TimeSpan.FromMilliseconds(10) }, null, null, CancellationToken.None);
+            Assert.Equal(0, prepared);
+        }
+
         private static void InterlockedMax(ref int target, int value)
         {
             int current;

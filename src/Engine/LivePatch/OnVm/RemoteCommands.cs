@@ -26,26 +26,32 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
             return runId;
         }
 
-        /// <summary>Reads everything preflight needs as key=value lines; changes nothing.</summary>
-        public static string Preflight() => $@"B={Base}
-echo ""boot_done=$([ -f /var/cache/cloud/boot_up_done ] && echo 1 || echo 0)""
-echo ""release=$(head -n 1 /etc/cloudstack-release 2>/dev/null)""
-echo ""signature=$(tr -d ' \n' < /var/cache/cloud/cloud-scripts-signature 2>/dev/null)""
-echo ""type=$(tr ' ' '\n' < /var/cache/cloud/cmdline 2>/dev/null | grep '^type=' | head -n 1 | cut -d= -f2)""
-echo ""services=$(cat /var/cache/cloud/enabled_svcs 2>/dev/null | tr '\n' ' ')""
-echo ""free_kb=$(df -Pk /var/cache/cloud 2>/dev/null | awk 'NR==2{{print $4}}')""
-echo ""systemvm_kb=$(du -sk /usr/local/cloud/systemvm 2>/dev/null | cut -f1)""
+        /// <summary>
+        /// Reads everything preflight needs as key=value lines; changes nothing. Written with shell builtins (read,
+        /// case, test) wherever it can: it runs on every VM of the fleet at once, and on a router's single vCPU
+        /// each forked tool costs more than the reading it does. Only df, and du on an SSVM or CPVM, are started.
+        /// </summary>
+        public static string Preflight() => $@"B={Base}; C=/var/cache/cloud; set -f
+[ -f $C/boot_up_done ] && echo boot_done=1 || echo boot_done=0
+x=; read -r x 2>/dev/null < /etc/cloudstack-release; echo ""release=$x""
+x=; read -r x 2>/dev/null < $C/cloud-scripts-signature; echo ""signature=$x""
+line=; type=; read -r line 2>/dev/null < $C/cmdline
+for w in $line; do case $w in type=*) type=${{w#type=}}; break;; esac; done
+set +f; echo ""type=$type""
+svcs=; while read -r x || [ -n ""$x"" ]; do svcs=""$svcs$x ""; done 2>/dev/null < $C/enabled_svcs; echo ""services=$svcs""
+set -- $(df -Pk $C 2>/dev/null); echo ""free_kb=${{11:-}}""
+case $type in secstorage|consoleproxy) set -- $(du -sk /usr/local/cloud/systemvm 2>/dev/null); echo ""systemvm_kb=${{1:-}}"";; esac
 if [ -d $B/lock ]; then
-  echo ""lock_owner=$(tr '\n' ' ' < $B/lock/owner 2>/dev/null)""
-  p=$(sed -n 's/^pid=//p' $B/lock/owner 2>/dev/null)
+  owner=; p=; while read -r x || [ -n ""$x"" ]; do owner=""$owner$x ""; case $x in pid=*) p=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
+  echo ""lock_owner=$owner""
   if [ -n ""$p"" ] && kill -0 ""$p"" 2>/dev/null; then echo lock_alive=1; else echo lock_alive=0; fi
 fi
-for d in $B/runs/*/; do [ -f ""$d/backup/complete"" ] && [ ! -f ""$d/outcome"" ] && echo ""interrupted_run=$(basename ""$d"")""; done
-last=$(cat $B/last 2>/dev/null)
+for d in $B/runs/*/; do d=${{d%/}}; [ -f ""$d/backup/complete"" ] && [ ! -f ""$d/outcome"" ] && echo ""interrupted_run=${{d##*/}}""; done
+last=; read -r last 2>/dev/null < $B/last
 if [ -n ""$last"" ]; then
   echo ""last_run=$last""
-  if [ -f $B/runs/$last/outcome ]; then echo ""last_outcome=$(tr '\n' ';' < $B/runs/$last/outcome)""; fi
-  if [ -f $B/runs/$last/journal ]; then echo ""last_journal=$(tail -n 1 $B/runs/$last/journal)""; fi
+  if [ -f $B/runs/$last/outcome ]; then o=; while read -r x || [ -n ""$x"" ]; do o=""$o$x;""; done < $B/runs/$last/outcome; echo ""last_outcome=$o""; fi
+  if [ -f $B/runs/$last/journal ]; then j=; while read -r x; do j=$x; done < $B/runs/$last/journal; echo ""last_journal=$j""; fi
 fi
 exit 0
 ";
@@ -61,36 +67,34 @@ exit 0
             return sb.ToString();
         }
 
-        /// <summary>
-        /// Receives the tar stream into the run's stage directory and prints the MD5 of what arrived. Also clears
-        /// the stage directories older runs left (an upload that broke off), never one still in use.
-        /// </summary>
-        public static string Upload(string runId) => $@"set -e
-B={Base}; D={RunDir(runId)}; S=$D/stage
-held=$(sed -n 's/^run=//p' $B/lock/owner 2>/dev/null || true)
-for old in $B/runs/*/stage; do
-  [ -d ""$old"" ] || continue
-  r=$(basename ""$(dirname ""$old"")"")
-  [ ""$r"" = {CheckRunId(runId)} ] || [ ""$r"" = ""$held"" ] || find ""$old"" -maxdepth 0 -mmin +10 -exec rm -rf {{}} + 2>/dev/null || true
-done
-mkdir -p $S
-cd $S
-tar -xf -
-md5sum *";
-
         /// <summary>Where a broken upload is removed from, best effort.</summary>
         public static string RemoveRun(string runId) => $"rm -rf {RunDir(runId)}";
 
         /// <summary>
-        /// Verifies the staged files against the checksums the controller computed (an unverified file is never
-        /// used), takes the VM's lock (mkdir: atomic), starts the agent detached and then waits for its outcome.
-        /// Exit 10: checksum mismatch; 11: another run holds the lock; 0 with OUTCOME lines: the agent ended.
+        /// The one command that changes a VM, so a patch costs a single round trip after the preflight: receives
+        /// the tar stream into the run's stage directory, verifies every file against the checksums the
+        /// controller computed (checksums.md5 is the stream's last member: an upload cut short never has it, and
+        /// an unverified file is never used), takes the VM's lock (mkdir: atomic), starts the agent detached and
+        /// waits for its outcome. Also clears the stage directories older runs left behind, never one in use.
+        /// Exit 13: the upload broke off; 10: checksum mismatch; 11: another run holds the lock; 12: the agent
+        /// ended without an outcome; 0 with OUTCOME lines: the agent ended. UPLOADED, VERIFIED and STARTED lines
+        /// mark the progress as it happens.
         /// </summary>
-        public static string StartAndWait(string runId) => $@"B={Base}; RUN={CheckRunId(runId)}; D={RunDir(runId)}; S=$D/stage
-cd $S 2>/dev/null || {{ echo 'VERIFY-FAILED stage directory missing'; exit 10; }}
+        public static string UploadStartAndWait(string runId) => $@"B={Base}; RUN={CheckRunId(runId)}; D={RunDir(runId)}; S=$D/stage
+held=; if [ -f $B/lock/owner ]; then while read -r x; do case $x in run=*) held=${{x#run=}};; esac; done < $B/lock/owner; fi
+for old in $B/runs/*/stage; do
+  [ -d ""$old"" ] || continue
+  r=${{old%/stage}}; r=${{r##*/}}
+  [ ""$r"" = $RUN ] || [ ""$r"" = ""$held"" ] || find ""$old"" -maxdepth 0 -mmin +10 -exec rm -rf {{}} + 2>/dev/null || true
+done
+mkdir -p $S && cd $S || {{ echo 'UPLOAD-BROKEN cannot create the stage directory'; exit 13; }}
+tar -xf - || {{ echo 'UPLOAD-BROKEN'; exit 13; }}
+echo UPLOADED
+[ -f checksums.md5 ] || {{ echo 'VERIFY-FAILED checksums.md5 never arrived: the upload ended early'; rm -rf $S; exit 10; }}
 if ! md5sum -c --quiet checksums.md5 >/dev/null 2>&1; then echo ""VERIFY-FAILED $(md5sum -c checksums.md5 2>&1 | grep -v ': OK$' | tr '\n' ' ')""; rm -rf $S; exit 10; fi
+echo VERIFIED
 if ! mkdir $B/lock 2>/dev/null; then
-  owner=$(tr '\n' ' ' < $B/lock/owner 2>/dev/null); pid=$(sed -n 's/^pid=//p' $B/lock/owner 2>/dev/null)
+  owner=; pid=; while read -r x; do owner=""$owner$x ""; case $x in pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
   age=$(( $(date +%s) - $(stat -c %Y $B/lock 2>/dev/null || date +%s) ))
   if {{ [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; }} || {{ [ -z ""$pid"" ] && [ $age -lt 120 ]; }}; then
     echo ""LOCKED $owner""; exit 11
@@ -108,21 +112,35 @@ echo STARTED
 
         /// <summary>
         /// Blocks until the agent's outcome exists, streaming new journal lines as "J ..." so the controller can
-        /// show each step. Exit 12 when the agent is gone without an outcome (killed with the VM).
+        /// show each step. Exit 12 when the agent is gone without an outcome (killed with the VM); exit 14 when it
+        /// never started (no journal, the lock not this run's): what a connection lost at the end of an upload
+        /// can leave. Polls every 50 ms without starting a process: the journal is read on an open descriptor,
+        /// the agent checked with kill -0, and under bash the pause is a timed read on a private FIFO, not sleep.
         /// </summary>
-        public static string Wait(string runId) => $@"D={RunDir(runId)}; B={Base}; n=0; gone=0
+        public static string Wait(string runId) => $@"D={RunDir(runId)}; B={Base}; RUN={CheckRunId(runId)}; gone=0; n=0; jfd=
+if [ -n ""${{BASH_VERSION:-}}"" ] && {{ [ -p $D/tick ] || mkfifo $D/tick 2>/dev/null; }} && exec 4<>$D/tick; then
+  tick() {{ read -r -t 0.05 -u 4 _; }}
+else
+  tick() {{ sleep 0.05; }}
+fi
+trap 'rm -f $D/tick' EXIT
+journal() {{ if [ -z ""$jfd"" ] && [ -f $D/journal ]; then exec 3< $D/journal; jfd=3; fi; [ -z ""$jfd"" ] || while IFS= read -r x <&3; do echo ""J $x""; done; }}
 while :; do
-  if [ -f $D/journal ]; then
-    t=$(wc -l < $D/journal)
-    if [ ""$t"" -gt ""$n"" ]; then sed -n ""$((n+1)),${{t}}p"" $D/journal | sed 's/^/J /'; n=$t; fi
+  journal
+  if [ -f $D/outcome ]; then journal; echo OUTCOME-BEGIN; cat $D/outcome; echo OUTCOME-END; exit 0; fi
+  n=$((n+1))
+  if [ $n -ge 6 ]; then
+    n=0; mine=; pid=
+    while read -r x; do case $x in run=$RUN) mine=1;; pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
+    if [ -z ""$mine"" ] || [ -z ""$pid"" ] || ! kill -0 ""$pid"" 2>/dev/null; then
+      gone=$((gone+1))
+      if [ $gone -gt 3 ] && [ ! -f $D/outcome ]; then
+        if [ -z ""$mine"" ] && [ ! -f $D/journal ]; then echo NOT-STARTED; exit 14; fi
+        echo AGENT-GONE; exit 12
+      fi
+    fi
   fi
-  if [ -f $D/outcome ]; then echo OUTCOME-BEGIN; cat $D/outcome; echo OUTCOME-END; exit 0; fi
-  pid=$(grep -x ""run={CheckRunId(runId)}"" -A5 $B/lock/owner 2>/dev/null | sed -n 's/^pid=//p')
-  if [ -z ""$pid"" ] || ! kill -0 ""$pid"" 2>/dev/null; then
-    gone=$((gone+1)); if [ $gone -gt 3 ]; then echo AGENT-GONE; exit 12; fi
-  fi
-  # The outcome is looked for every 50 ms (a builtin test, no fork), the journal and the agent every 300 ms.
-  for i in 1 2 3 4 5 6; do [ -f $D/outcome ] && break; sleep 0.05; done
+  tick
 done";
 
         /// <summary>Parses key=value lines (the last value of a key wins).</summary>

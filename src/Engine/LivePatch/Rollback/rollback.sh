@@ -44,7 +44,7 @@ rollback_and_finish() {
 recover_interrupted_runs() {
   local dir other
   for dir in "$BASE"/runs/*/; do
-    other=$(basename "$dir")
+    dir="${dir%/}"; other="${dir##*/}"
     [ "$other" = "$RUN" ] && continue
     [ -f "$dir/backup/complete" ] && [ ! -f "$dir/outcome" ] || continue
     journal recover "run $other was interrupted; restoring its backup"
