@@ -46,6 +46,23 @@ namespace SysVmPatch.Bench
             foreach (var vm in Vms) _vmAcceptedBefore[vm.Name] = Accepted(VmSshdLog(vm));
             foreach (var h in Lab.Topology.Hosts) _hostAcceptedBefore[h.Name] = Accepted(HostSshdLog(h));
             _txBefore = UplinkTxBytes();
+            _busyBefore = MachineBusySeconds();
+        }
+
+        private double _busyBefore;
+
+        /// <summary>
+        /// CPU seconds the whole machine spent since <see cref="MarkStart"/>: the driver, and also every sshd,
+        /// shell and agent in the hosts and VMs, which share the same cores. What a method costs the VMs shows here.
+        /// </summary>
+        public double MachineCpuSeconds() => MachineBusySeconds() - _busyBefore;
+
+        // /proc/stat's first line: user nice system idle iowait irq softirq steal ... in clock ticks (USER_HZ, 100).
+        private static double MachineBusySeconds()
+        {
+            var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long Tick(int i) => long.Parse(f[i], System.Globalization.CultureInfo.InvariantCulture);
+            return (Tick(1) + Tick(2) + Tick(3) + Tick(6) + Tick(7)) / 100.0;
         }
 
         /// <summary>SSH connections each VM's sshd accepted since <see cref="MarkStart"/> ("Accepted publickey" lines).</summary>

@@ -13,6 +13,8 @@ namespace SysVmPatch.Bench
         public string? SkipReason { get; init; }
         public double WallSeconds { get; init; }
         public double? CpuSeconds { get; init; }
+        /// <summary>CPU seconds of the whole machine during the run: driver, hosts and VMs together.</summary>
+        public double MachineCpuSeconds { get; init; }
         public IReadOnlyList<VmTiming> Vms { get; init; } = Array.Empty<VmTiming>();
         /// <summary>Connections each VM's sshd accepted.</summary>
         public IReadOnlyDictionary<string, int> VmConnections { get; init; } = new Dictionary<string, int>();

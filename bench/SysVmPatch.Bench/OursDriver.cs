@@ -34,7 +34,6 @@ namespace SysVmPatch.Bench
         public static async Task<int> MainAsync(string jobFile)
         {
             var job = JsonSerializer.Deserialize<OursJob>(File.ReadAllText(jobFile))!;
-            if (int.TryParse(Environment.GetEnvironmentVariable("SVP_MINTHREADS"), out int mt)) ThreadPool.SetMinThreads(mt, mt);
             var topology = new ResolvedLab(LabSpec.Generate(1, job.Hosts, job.Vms / job.Hosts));
             var vms = BenchWorld.AsSystemVms(topology);
             if (job.IgnorePairs) vms = vms.Select(v => v with { IsRedundant = false, RedundantState = null, NetworkId = v.Name }).ToList();
@@ -75,7 +74,6 @@ namespace SysVmPatch.Bench
             File.WriteAllText(job.ResultFile, JsonSerializer.Serialize(new OursReport(seconds, service.LastRunConnections, timings, steps, Phases(marks),
                 // The .NET process alone, without its ssh children: tells the engine's own cost from OpenSSH's.
                 Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds)));
-            Console.Error.WriteLine($"threadpool threads {ThreadPool.ThreadCount}, work items {ThreadPool.CompletedWorkItemCount}");
             return timings.All(t => t.Ok) ? 0 : 1;
         }
 
@@ -86,8 +84,8 @@ namespace SysVmPatch.Bench
             {
                 ("rollout start -> connect", (string?)null, "connect"),
                 ("connect + preflight", "connect", "preflight"),
-                ("upload + MD5", "preflight", "upload"),
-                ("verify + lock + start agent", "upload", "started"),
+                ("upload + verify", "preflight", "upload"),
+                ("lock + start agent", "upload", "started"),
                 ("agent: backup..validate", "started", "agent-end"),
                 ("agent end -> result", "agent-end", "result"),
             };

@@ -84,9 +84,10 @@ namespace SysVmPatch.Bench
             await using var world = await BenchWorld.StartAsync(o);
             world.MarkStart();
             var (run, vms, note) = await runners.RunAsync(method, world);
+            double machineCpu = world.MachineCpuSeconds();
             var result = new MethodResult
             {
-                Method = method, Ran = true, WallSeconds = run.Wall.TotalSeconds, CpuSeconds = run.CpuSeconds, Vms = vms,
+                Method = method, Ran = true, WallSeconds = run.Wall.TotalSeconds, CpuSeconds = run.CpuSeconds, MachineCpuSeconds = machineCpu, Vms = vms,
                 VmConnections = world.VmConnections(), HostConnections = world.HostConnections(), BytesSent = world.BytesSent(),
                 Problems = PatchVerifier.Problems(world.Lab, payload), ExitCode = run.ExitCode, Note = note,
             };

@@ -37,12 +37,12 @@ namespace SysVmPatch.Bench
             var sb = new StringBuilder();
             sb.AppendLine(Inv($"Live patch of {o.Vms} VMs (2 SSVM/CPVM + {o.Vms - 2} routers) behind {o.Hosts} hosts, parallelism {o.Parallel}; agent.zip {agentMiB:0.#} MiB (SSVM/CPVM only), cloud-scripts.tgz {scriptsMiB:0.#} MiB; a fresh lab per method and round")
                 + (o.Rounds > 1 ? $"; each method's median-wall round of {o.Rounds}" : ""));
-            sb.AppendLine(Inv($"{"method",-8} {"patched",9} {"wall s",7} {"VM med s",8} {"VM p95 s",8} {"SSH/VM",6} {"jumps/VM",8} {"MiB sent",8} {"CPU s",6} {"slots",5}"));
+            sb.AppendLine(Inv($"{"method",-8} {"patched",9} {"wall s",7} {"VM med s",8} {"VM p95 s",8} {"SSH/VM",6} {"jumps/VM",8} {"MiB sent",8} {"CPU s",6} {"all CPU",7} {"slots",5}"));
             foreach (var r in results)
             {
                 if (!r.Ran) { sb.AppendLine($"{r.Method,-8} SKIPPED: {r.SkipReason}"); continue; }
                 int ok = r.Vms.Count - r.Problems.Select(p => p.Split(':')[0]).Distinct().Count();
-                sb.AppendLine(Inv($"{r.Method,-8} {Math.Max(0, ok) + "/" + r.Vms.Count,9} {r.WallSeconds,7:0.00} {r.MedianVmSeconds,8:0.00} {r.P95VmSeconds,8:0.00} {r.ConnectionsPerVm,6:0.##} {r.HostConnectionsPerVm,8:0.##} {r.BytesSent / 1048576.0,8:0.0} {(r.CpuSeconds is double c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "n/a"),6} {(r.Method == "ansible" ? "n/a" : r.SlotUse(o.Parallel).ToString("P0", CultureInfo.InvariantCulture)),5}"));
+                sb.AppendLine(Inv($"{r.Method,-8} {Math.Max(0, ok) + "/" + r.Vms.Count,9} {r.WallSeconds,7:0.00} {r.MedianVmSeconds,8:0.00} {r.P95VmSeconds,8:0.00} {r.ConnectionsPerVm,6:0.##} {r.HostConnectionsPerVm,8:0.##} {r.BytesSent / 1048576.0,8:0.0} {(r.CpuSeconds is double c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "n/a"),6} {r.MachineCpuSeconds,7:0.0} {(r.Method == "ansible" ? "n/a" : r.SlotUse(o.Parallel).ToString("P0", CultureInfo.InvariantCulture)),5}"));
             }
             if (o.Rounds > 1)
                 foreach (var r in results.Where(r => r.Ran))
@@ -52,7 +52,7 @@ namespace SysVmPatch.Bench
             foreach (var other in results.Where(r => r.Method != "ours" && r.Ran))
             {
                 if (ours == null) break;
-                sb.AppendLine(Inv($"ours/{other.Method}: wall {ours.WallSeconds / other.WallSeconds:0.00}x, VM median {Ratio(ours.MedianVmSeconds, other.MedianVmSeconds)}, bytes {Ratio(ours.BytesSent, other.BytesSent)}, CPU {Ratio(ours.CpuSeconds, other.CpuSeconds)}"));
+                sb.AppendLine(Inv($"ours/{other.Method}: wall {ours.WallSeconds / other.WallSeconds:0.00}x, VM median {Ratio(ours.MedianVmSeconds, other.MedianVmSeconds)}, bytes {Ratio(ours.BytesSent, other.BytesSent)}, CPU {Ratio(ours.CpuSeconds, other.CpuSeconds)}, all CPU {Ratio(ours.MachineCpuSeconds, other.MachineCpuSeconds)}"));
             }
             if (ours != null)
             {
@@ -79,7 +79,7 @@ namespace SysVmPatch.Bench
                 methods = results.Select(r => new
                 {
                     r.Method, r.Ran, r.SkipReason, r.AllPatched, r.WallSeconds, r.MedianVmSeconds, r.P95VmSeconds, r.ConnectionsPerVm,
-                    r.HostConnectionsPerVm, r.BytesSent, r.CpuSeconds, Vms = r.Vms.Count, r.Problems, r.ExitCode, r.Note, r.RoundWalls,
+                    r.HostConnectionsPerVm, r.BytesSent, r.CpuSeconds, r.MachineCpuSeconds, Vms = r.Vms.Count, r.Problems, r.ExitCode, r.Note, r.RoundWalls,
                 }),
                 listings,
             };
