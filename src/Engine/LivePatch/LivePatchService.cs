@@ -104,6 +104,7 @@ namespace SysVmPatch.Engine.LivePatch
                 },
                 cancellationToken).ConfigureAwait(false);
             results.AddRange(rolled);
+            if (headStarts != null) await headStarts.DrainAsync().ConfigureAwait(false);
             LastRunConnections = ssh.ConnectionsOpened;
             return results;
         }
@@ -135,13 +136,23 @@ namespace SysVmPatch.Engine.LivePatch
                 return _patcher.PrepareAsync(vm, ct);
             }
 
+            private readonly List<Task> _closing = new List<Task>();
+
             // Called for a VM that will not run after all: close its connection once its preparation ends.
             public void Release(SystemVm vm)
             {
                 Task<VmPatcher.PreparedVm>? task;
                 lock (_started)
+                {
                     if (!_started.TryGetValue(vm, out task) || !_started.Remove(vm)) return;
-                task.ContinueWith(t => { if (t.Status == TaskStatus.RanToCompletion) t.Result.Dispose(); }, TaskScheduler.Default);
+                    _closing.Add(task.ContinueWith(t => t.Status == TaskStatus.RanToCompletion ? t.Result.CloseAsync() : Task.CompletedTask, TaskScheduler.Default).Unwrap());
+                }
+            }
+
+            /// <summary>Waits for released connections to close, so none outlives the run.</summary>
+            public Task DrainAsync()
+            {
+                lock (_started) return Task.WhenAll(_closing);
             }
         }
 

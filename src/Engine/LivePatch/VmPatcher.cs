@@ -86,6 +86,13 @@ namespace SysVmPatch.Engine.LivePatch
                 Steps = Rec.Steps.ToArray(), Batch = Batch, PreviousRun = Rec.PreviousRun, Warnings = Rec.Warnings.ToArray(),
             };
 
+            public async Task CloseAsync()
+            {
+                var session = Session;
+                Session = null;
+                if (session != null) await session.CloseAsync().ConfigureAwait(false);
+            }
+
             public void Dispose()
             {
                 Session?.Dispose();
@@ -122,7 +129,7 @@ namespace SysVmPatch.Engine.LivePatch
 
                 run.Preflight = PreflightReport.Parse(run.Session.OpeningOutput ?? "");
                 run.Verdict = Decide(run, run.Preflight);
-                if (run.Verdict != null) run.Dispose();
+                if (run.Verdict != null) await run.CloseAsync().ConfigureAwait(false);
                 return run;
             }
             finally { run.Pause(); }
@@ -176,17 +183,15 @@ namespace SysVmPatch.Engine.LivePatch
         /// <summary>The second half, in the VM's batch: pre-checks, then upload, verify, start the agent and wait.</summary>
         public async Task<LivePatchResult> ApplyAsync(PreparedVm run, int batch, CancellationToken cancellationToken)
         {
-            using (run)
+            run.Batch = batch;
+            run.Resume();
+            if (run.Verdict is var (status, step, error)) return run.End(status, step, error);
+            try
             {
-                run.Batch = batch;
-                run.Resume();
-                if (run.Verdict is var (status, step, error)) return run.End(status, step, error);
-                try
-                {
-                    return await ApplyOverSessionAsync(run, run.Session!, run.Preflight!, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SshException ex) { return run.End(LivePatchStatus.Failed, "Connect", ex.Message); }
+                return await ApplyOverSessionAsync(run, run.Session!, run.Preflight!, cancellationToken).ConfigureAwait(false);
             }
+            catch (SshException ex) { return run.End(LivePatchStatus.Failed, "Connect", ex.Message); }
+            finally { await run.CloseAsync().ConfigureAwait(false); }
         }
 
         private async Task<LivePatchResult> ApplyOverSessionAsync(PreparedVm run, ISshSession session, PreflightReport pre, CancellationToken cancellationToken)

@@ -74,16 +74,30 @@ namespace SysVmPatch.Engine.Rollout
             // order), so preparing the next batch only ever takes slots the current one no longer needs.
             int slots = Math.Max(1, options.ThrottleLimit ?? batches.Select(x => x.Count).DefaultIfEmpty(1).Max());
             using var throttle = new SemaphoreSlim(slots);
-            var prepared = new HashSet<RolloutItem<T>>();
+            // Items whose PrepareAhead was called; the task completes once that call has returned, so an item's work
+            // never starts while its head start is still being handed over (no second preparation, nothing leaked).
+            var prepared = new Dictionary<RolloutItem<T>, Task>();
+            var begun = new HashSet<RolloutItem<T>>();
+            var releases = new List<Task>();
             bool Stopping()
             {
                 lock (gate) return cancellationToken.IsCancellationRequested || (options.MaxFailures is int m && failures > m);
             }
             void NotStarted(RolloutItem<T> item, int batch, string why)
             {
-                bool release;
-                lock (gate) release = prepared.Remove(item);
-                if (release) try { ReleasePrepared?.Invoke(item.Value); } catch (Exception) { /* releasing is best effort */ }
+                Task? handedOver;
+                lock (gate)
+                {
+                    begun.Add(item);
+                    prepared.TryGetValue(item, out handedOver);
+                    prepared.Remove(item);
+                }
+                if (handedOver != null)
+                {
+                    var release = handedOver.ContinueWith(_ => { try { ReleasePrepared?.Invoke(item.Value); } catch (Exception) { /* releasing is best effort */ } },
+                        CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    lock (gate) releases.Add(release);
+                }
                 Record(_notStarted(item.Value, batch, why), item, batch);
             }
             Task preparing = Task.CompletedTask;
@@ -121,7 +135,14 @@ namespace SysVmPatch.Engine.Rollout
                             if (item.GroupKey != null && failedGroups.Contains(item.GroupKey)) skip = "not started: its redundant partner failed earlier in this rollout";
                         if (skip != null) { NotStarted(item, batchNumber, skip); return; }
 
-                        lock (gate) prepared.Remove(item);
+                        Task? handedOver;
+                        lock (gate)
+                        {
+                            begun.Add(item);
+                            prepared.TryGetValue(item, out handedOver);
+                            prepared.Remove(item);
+                        }
+                        if (handedOver != null) await handedOver.ConfigureAwait(false);
                         Raise(new RolloutEvent(RolloutEventKind.ItemStarted, batchNumber, batches.Count, Volatile.Read(ref completed), total) { ItemName = item.Name });
                         var result = await _work(item.Value, batchNumber, cancellationToken).ConfigureAwait(false);
                         Record(result, item, batchNumber);
@@ -134,17 +155,20 @@ namespace SysVmPatch.Engine.Rollout
                 await preparing.ConfigureAwait(false);
                 using var batchDone = new CancellationTokenSource();
                 if (PrepareAhead != null && b + 1 < batches.Count && options.Delay <= TimeSpan.Zero)
-                    preparing = PrepareAheadAsync(batches[b + 1], throttle, prepared, gate, Stopping, batchDone.Token, cancellationToken);
+                    preparing = PrepareAheadAsync(batches[b + 1], throttle, prepared, begun, gate, Stopping, batchDone.Token, cancellationToken);
                 await Task.WhenAll(running).ConfigureAwait(false);
                 // A head start not begun by now is not one: the next batch's items take those slots themselves.
                 batchDone.Cancel();
                 Raise(new RolloutEvent(RolloutEventKind.BatchCompleted, batchNumber, batches.Count, completed, total));
             }
             await preparing.ConfigureAwait(false);
+            Task[] pending;
+            lock (gate) pending = releases.ToArray();
+            await Task.WhenAll(pending).ConfigureAwait(false);
             return results;
         }
 
-        private async Task PrepareAheadAsync(IReadOnlyList<RolloutItem<T>> next, SemaphoreSlim throttle, HashSet<RolloutItem<T>> prepared, object gate,
+        private async Task PrepareAheadAsync(IReadOnlyList<RolloutItem<T>> next, SemaphoreSlim throttle, Dictionary<RolloutItem<T>, Task> prepared, HashSet<RolloutItem<T>> begun, object gate,
             Func<bool> stopping, CancellationToken batchDone, CancellationToken cancellationToken)
         {
             var work = next.Select(async item =>
@@ -154,8 +178,16 @@ namespace SysVmPatch.Engine.Rollout
                 try
                 {
                     if (stopping() || batchDone.IsCancellationRequested) return;
-                    lock (gate) prepared.Add(item);
-                    await PrepareAhead!(item.Value, cancellationToken).ConfigureAwait(false);
+                    var handedOver = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    lock (gate)
+                    {
+                        if (begun.Contains(item)) return;
+                        prepared[item] = handedOver.Task;
+                    }
+                    Task preparation;
+                    try { preparation = PrepareAhead!(item.Value, cancellationToken); }
+                    finally { handedOver.SetResult(true); }
+                    await preparation.ConfigureAwait(false);
                 }
                 catch (Exception) { /* the item's own work meets the same problem and reports it */ }
                 finally { throttle.Release(); }

@@ -102,20 +102,44 @@ namespace SysVmPatch.Engine.Ssh
             return new SshCommandResult(outcome.ExitCode, outcome.Stdout, outcome.Stderr);
         }
 
+        // The master ends once its stdin closes and the remote side has said goodbye; after 5 s it is killed.
+        private static readonly TimeSpan MasterExitWait = TimeSpan.FromSeconds(5);
+
+        private RunningProcess? TakeMaster()
+        {
+            var master = Interlocked.Exchange(ref _master, null);
+            if (master != null) _closeMaster.TrySetResult(true);
+            return master;
+        }
+
         private void CloseMaster()
         {
-            var master = _master;
+            var master = TakeMaster();
             if (master == null) return;
-            _closeMaster.TrySetResult(true);
-            if (!master.Exited.Wait(TimeSpan.FromSeconds(5))) master.Kill();
+            if (!master.Exited.Wait(MasterExitWait)) master.Kill();
             master.Dispose();
-            _master = null;
+        }
+
+        public async Task CloseAsync()
+        {
+            var master = TakeMaster();
+            if (master != null)
+            {
+                if (await Task.WhenAny(master.Exited, Task.Delay(MasterExitWait)).ConfigureAwait(false) != master.Exited) master.Kill();
+                master.Dispose();
+            }
+            DeleteConfig();
+        }
+
+        private void DeleteConfig()
+        {
+            try { File.Delete(_configPath); } catch (IOException) { }
         }
 
         public void Dispose()
         {
             CloseMaster();
-            try { File.Delete(_configPath); } catch (IOException) { }
+            DeleteConfig();
         }
     }
 }

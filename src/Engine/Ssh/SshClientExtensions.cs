@@ -10,7 +10,8 @@ namespace SysVmPatch.Engine.Ssh
         public static async Task<SshCommandResult> RunOnVmAsync(this ISshClient client, SystemVm vm, SshRouteOptions options, SshCommand command, CancellationToken cancellationToken)
         {
             using var session = await client.OpenAsync(vm.Name, SshRouteBuilder.Build(vm, options), cancellationToken).ConfigureAwait(false);
-            return await session.RunAsync(command, cancellationToken).ConfigureAwait(false);
+            try { return await session.RunAsync(command, cancellationToken).ConfigureAwait(false); }
+            finally { await session.CloseAsync().ConfigureAwait(false); }
         }
     }
 }

@@ -185,6 +185,32 @@ namespace SysVmPatch.Tests.Rollout
         }
 
         [Fact]
+        public async Task An_item_never_starts_its_work_while_its_head_start_is_being_handed_over()
+        {
+            // PrepareAhead's synchronous part is slow (like starting an ssh process): the item's work must wait for
+            // it rather than prepare a second time, and no head start may begin once the item's work has.
+            var events = new ConcurrentQueue<string>();
+            var exec = new RollingExecutor<string, Outcome>(
+                async (name, batch, ct) => { events.Enqueue("work " + name); await Task.Delay(name.StartsWith("x", StringComparison.Ordinal) ? 5 : 40); return new Outcome(name, batch, false, null); },
+                r => r.Failed, (name, batch, why) => new Outcome(name, batch, false, why))
+            {
+                PrepareAhead = (name, ct) => { events.Enqueue("prepare " + name); Thread.Sleep(30); events.Enqueue("handed " + name); return Task.CompletedTask; },
+            };
+            var items = Enumerable.Range(1, 8).Select(i => Item("x" + i)).Concat(Enumerable.Range(1, 8).Select(i => Item("y" + i))).ToList();
+            await exec.RunAsync(items, new RolloutOptions { BatchSize = 4, ThrottleLimit = 3 }, null, null, CancellationToken.None);
+
+            var order = events.ToList();
+            foreach (var item in items)
+            {
+                int prepare = order.IndexOf("prepare " + item.Name), handed = order.IndexOf("handed " + item.Name), work = order.IndexOf("work " + item.Name);
+                Assert.True(work >= 0, item.Name + " never ran");
+                Assert.Equal(prepare < 0 ? 0 : 1, order.Count(e => e == "prepare " + item.Name));
+                if (prepare >= 0) Assert.True(handed < work, $"{item.Name}: work began before its head start was handed over: {string.Join(", ", order)}");
+            }
+            Assert.Contains(order, e => e.StartsWith("prepare ", StringComparison.Ordinal));
+        }
+
+        [Fact]
         public async Task Nothing_is_prepared_ahead_when_a_delay_separates_batches()
         {
             int prepared = 0;
