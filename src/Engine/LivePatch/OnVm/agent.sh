@@ -20,7 +20,13 @@ SIGFILE=/var/cache/cloud/cloud-scripts-signature
 # shellcheck source=/dev/null
 . "$STAGE/params"   # EXPECTED_SIG VM_TYPE POSTCHECKS_B64
 
-FROM_SIG=$(tr -d ' \n' < "$SIGFILE" 2>/dev/null || true)
+# The agent runs on routers with one vCPU while they carry traffic: it reads files with bash's own read and
+# tests rather than starting cat, tr or grep for each small thing.
+
+# A signature file's content, whitespace removed, into SIG_READ (file: $1, default the VM's own).
+read_signature() { SIG_READ=""; IFS= read -r SIG_READ 2>/dev/null < "${1:-$SIGFILE}"; SIG_READ="${SIG_READ//[[:space:]]/}"; }
+
+read_signature; FROM_SIG="$SIG_READ"
 RESTART_SVCS=""
 STEP=start
 
@@ -29,21 +35,30 @@ journal() { printf '%(%s)T %s %s\n' -1 "$1" "$2" >> "$JOURNAL"; }
 
 # Writes the outcome atomically, releases the lock if it is ours, and ends the agent.
 finish() {
-  local status="$1" step="$2" error="$3" now_sig
-  now_sig=$(tr -d ' \n' < "$SIGFILE" 2>/dev/null || true)
+  local status="$1" step="$2" error="$3" now_sig line mine=""
+  read_signature; now_sig="$SIG_READ"
   {
     echo "run=$RUN"
     echo "status=$status"
     echo "step=$step"
-    echo "error=$(printf '%s' "$error" | tr '\n' ' ')"
+    echo "error=${error//$'\n'/ }"
     echo "from_sig=$FROM_SIG"
     echo "to_sig=$now_sig"
     echo "services=$RESTART_SVCS"
     printf 'ended=%(%s)T\n' -1
   } > "$OUTCOME.tmp" && mv -f "$OUTCOME.tmp" "$OUTCOME"
   journal end "$status"
-  if grep -qx "run=$RUN" "$BASE/lock/owner" 2>/dev/null; then rm -rf "$BASE/lock"; fi
+  while IFS= read -r line; do [ "$line" = "run=$RUN" ] && mine=1; done 2>/dev/null < "$BASE/lock/owner"
+  if [ -n "$mine" ]; then rm -rf "$BASE/lock"; fi
   exit 0
+}
+
+# systemd reads unit files again only when the bundle brings some: a daemon-reload is not free on a busy router.
+reload_units_if_changed() {
+  local f
+  while IFS= read -r f; do
+    case "$f" in *systemd/*) systemctl daemon-reload >> "$RUNDIR/agent.log" 2>&1 || true; return 0 ;; esac
+  done 2>/dev/null < "$BACKUP/scripts.list"
 }
 
 is_agent_vm() { [ "$VM_TYPE" = secstorage ] || [ "$VM_TYPE" = consoleproxy ]; }
@@ -62,8 +77,9 @@ ensure_vnc_rule() {
 
 # Services to restart: listed in enabled_svcs (any number of lines) and active before the patch.
 pick_services() {
-  local svc
-  for svc in $(cat /var/cache/cloud/enabled_svcs 2>/dev/null); do
+  local svc listed=""
+  IFS= read -r -d '' listed 2>/dev/null < /var/cache/cloud/enabled_svcs
+  for svc in $listed; do
     if systemctl is-active --quiet "$svc" 2>/dev/null; then RESTART_SVCS="$RESTART_SVCS $svc"; fi
   done
   RESTART_SVCS="${RESTART_SVCS# }"
@@ -81,10 +97,11 @@ restart_services() {
 services_and_signature_ok() {
   local want="$1" svc state sig
   for svc in $RESTART_SVCS; do
+    systemctl is-active --quiet "$svc" 2>/dev/null && continue
     state=$(systemctl is-active "$svc" 2>/dev/null)
-    [ "$state" = active ] || { echo "$svc is ${state:-unknown} (is-active)"; return 1; }
+    echo "$svc is ${state:-unknown} (is-active)"; return 1
   done
-  sig=$(tr -d ' \n' < "$SIGFILE" 2>/dev/null)
+  read_signature; sig="$SIG_READ"
   [ "$sig" = "$want" ] || { echo "signature is ${sig:-missing}, expected $want"; return 1; }
 }
 
@@ -114,12 +131,19 @@ post_checks() {
 # --- backup: everything the patch replaces, kept until validation passes -----------------------------------
 backup() {
   mkdir -p "$BACKUP" || return 1
-  if [ -d "$SYSVM" ]; then cp -a "$SYSVM" "$BACKUP/systemvm" || return 1; fi
-  tar -tzf "$STAGE/cloud-scripts.tgz" | sed -e 's|^\./||' -e 's|^/||' | grep -v '/$' | grep -v '^$' > "$BACKUP/scripts.list" || return 1
-  : > "$BACKUP/existing.list"; : > "$BACKUP/new.list"
-  while IFS= read -r f; do
-    if [ -e "/$f" ] || [ -L "/$f" ]; then echo "$f" >> "$BACKUP/existing.list"; else echo "$f" >> "$BACKUP/new.list"; fi
-  done < "$BACKUP/scripts.list"
+  # Only an SSVM or CPVM gets a new agent; a router's systemvm directory is not touched, so not copied.
+  if is_agent_vm && [ -d "$SYSVM" ]; then cp -a "$SYSVM" "$BACKUP/systemvm" || return 1; fi
+  local listing f
+  listing=$(tar -tzf "$STAGE/cloud-scripts.tgz") || return 1
+  # Files only (no directories), relative to /, each in the list of those the patch replaces or adds.
+  {
+    while IFS= read -r f; do
+      f="${f#./}"; f="${f#/}"
+      case "$f" in ''|*/) continue ;; esac
+      echo "$f" >&3
+      if [ -e "/$f" ] || [ -L "/$f" ]; then echo "$f"; else echo "$f" >&4; fi
+    done <<< "$listing"
+  } 3> "$BACKUP/scripts.list" 4> "$BACKUP/new.list" > "$BACKUP/existing.list"
   tar -cf "$BACKUP/scripts.tar" -C / --no-recursion -T "$BACKUP/existing.list" || return 1
   if [ -f "$SIGFILE" ]; then cp -p "$SIGFILE" "$BACKUP/signature" || return 1; fi
   touch "$BACKUP/complete"
@@ -138,7 +162,7 @@ apply() {
   fi
   tar -xzf "$STAGE/cloud-scripts.tgz" -C / >> "$RUNDIR/agent.log" 2>&1 || { echo "cloud-scripts.tgz did not extract"; return 1; }
   printf '%s\n' "$EXPECTED_SIG" > "$SIGFILE" || return 1
-  systemctl daemon-reload >> "$RUNDIR/agent.log" 2>&1 || true
+  reload_units_if_changed
   ensure_vnc_rule || { echo "could not add the VNC iptables rule"; return 1; }
 }
 

@@ -9,7 +9,7 @@ rollback_restore() {
   while IFS= read -r f; do [ -n "$f" ] && rm -f "/$f"; done < "$BACKUP/new.list"
   tar -xf "$BACKUP/scripts.tar" -C / || { echo "could not restore the scripts"; return 1; }
   if [ -f "$BACKUP/signature" ]; then cp -p "$BACKUP/signature" "$SIGFILE"; else rm -f "$SIGFILE"; fi
-  systemctl daemon-reload >> "$RUNDIR/agent.log" 2>&1 || true
+  reload_units_if_changed
   ensure_vnc_rule || { echo "could not re-add the VNC iptables rule"; return 1; }
 }
 
@@ -50,14 +50,15 @@ recover_interrupted_runs() {
     journal recover "run $other was interrupted; restoring its backup"
     local saved_backup="$BACKUP" saved_from="$FROM_SIG" saved_svcs="$RESTART_SVCS" err status=RolledBack
     BACKUP="$dir/backup"
-    FROM_SIG=$(tr -d ' \n' < "$BACKUP/signature" 2>/dev/null || true)
+    read_signature "$BACKUP/signature"; FROM_SIG="$SIG_READ"
     RESTART_SVCS=$(sed -n 's/^[0-9]* services //p' "$dir/journal" 2>/dev/null | head -n 1)
     [ "$RESTART_SVCS" = none ] && RESTART_SVCS=""
     if ! err=$( { rollback_restore && restart_services && rollback_validate; } 2>&1 ); then status=RollbackFailed; fi
+    read_signature
     {
       echo "run=$other"; echo "status=$status"; echo "step=interrupted"
       echo "error=the agent of run $other died mid-patch; recovered by run $RUN: ${err:-old state restored and validated}" | tr '\n' ' '; echo
-      echo "from_sig=$FROM_SIG"; echo "to_sig=$(tr -d ' \n' < "$SIGFILE" 2>/dev/null)"; echo "services=$RESTART_SVCS"; echo "ended=$(date +%s)"
+      echo "from_sig=$FROM_SIG"; echo "to_sig=$SIG_READ"; echo "services=$RESTART_SVCS"; echo "ended=$(date +%s)"
     } > "$dir/outcome"
     if [ "$status" != RolledBack ]; then
       journal recover "failed: $err"
@@ -66,6 +67,6 @@ recover_interrupted_runs() {
     fi
     rm -rf "$dir/backup" "$dir/stage"
     journal recover ok
-    BACKUP="$saved_backup"; FROM_SIG=$(tr -d ' \n' < "$SIGFILE" 2>/dev/null || true); RESTART_SVCS="$saved_svcs"
+    BACKUP="$saved_backup"; read_signature; FROM_SIG="$SIG_READ"; RESTART_SVCS="$saved_svcs"
   done
 }
