@@ -144,6 +144,34 @@ Describe 'Invoke-LivePatch bundle checks' {
     }
 }
 
+Describe 'Invoke-LivePatch -SshOption' {
+    It 'refuses <Key> with the terminating error InvalidSshOption before contacting anything' -ForEach @(
+        @{ Key = 'BatchMode'; Value = 'no'; Why = 'sets it itself' }
+        @{ Key = 'ProxyCommand'; Value = 'nc %h %p'; Why = 'run commands' }
+    ) {
+        $history = Join-Path $TestDrive 'ssh-option-history.jsonl'
+        $err = Get-TerminatingError {
+            New-TestVm -Name r-1-VM | Invoke-LivePatch -BundlePath $bundle.Path -TargetVersion 4.19.1 -SshOption @{ $Key = $Value } `
+                -Confirm:$false -HistoryPath $history
+        }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidSshOption,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Message | Should -Match $Key
+        $err.Exception.Message | Should -Match $Why
+        Test-Path -LiteralPath $history | Should -BeFalse
+    }
+
+    It 'accepts an ssh_config option with a list value and still plans with -WhatIf' {
+        $run = Get-WhatIfText {
+            New-TestVm -Name r-2-VM | Invoke-LivePatch -BundlePath $bundle.Path -TargetVersion 4.19.1 -WhatIf `
+                -SshOption @{ KexAlgorithms = 'curve25519-sha256', 'sntrup761x25519-sha512@openssh.com' }
+        }
+        $run.Errors.Count | Should -Be 0
+        $run.Text | Should -Match 'r-2-VM'
+    }
+}
+
 Describe 'Invoke-LivePatch -WhatIf on hand-built VMs' {
     BeforeAll {
         $history = Join-Path $TestDrive 'whatif-history.jsonl'

@@ -176,7 +176,7 @@ function New-TestBundle {
 # so they are defined here, where BeforeDiscovery sees them).
 $RolloutAndSshParameters = @(
     'BatchSize', 'ThrottleLimit', 'MaxFailures', 'Delay', 'HistoryPath',
-    'KeyFile', 'JumpKeyFile', 'KnownHostsFile', 'JumpHost', 'JumpUser', 'ConnectTimeoutSec'
+    'KeyFile', 'JumpKeyFile', 'KnownHostsFile', 'JumpHost', 'JumpUser', 'ConnectTimeoutSec', 'SshOption'
 )
 $RolloutRejectedValues = @(
     @{ Parameter = 'BatchSize'; Value = 0 }

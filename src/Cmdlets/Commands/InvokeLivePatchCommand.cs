@@ -106,7 +106,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 string folder = tempFolder = Path.Combine(Path.GetTempPath(), "sysvmpatch-bundle-" + Guid.NewGuid().ToString("N"));
                 var ssh = RouteOptions();
                 var hop = SshRouteBuilder.ParseHop(FromManagementServer, "root", 22) with { IdentityFile = ssh.JumpIdentityFile ?? ssh.IdentityFile };
-                var route = new SshRoute(hop) { KnownHostsFile = ssh.KnownHostsFile, ConnectTimeout = ssh.ConnectTimeout };
+                var route = new SshRoute(hop) { KnownHostsFile = ssh.KnownHostsFile, ConnectTimeout = ssh.ConnectTimeout, ExtraOptions = ssh.ExtraOptions };
                 RunEngine(async (pump, ct) =>
                 {
                     pump.Verbose($"fetching agent.zip and cloud-scripts.tgz from {hop}");

@@ -1,4 +1,7 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using SysVmPatch.Engine.Ssh;
 
@@ -40,8 +43,42 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         [ValidateRange(1, 600)]
         public int ConnectTimeoutSec { get; set; } = 15;
 
+        /// <summary>
+        /// Extra ssh_config options for every hop, like New-PSSession -Options: @{ KexAlgorithms = 'curve25519-sha256' }.
+        /// Options SysVmPatch sets itself, and ones that would run commands, are refused.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Hashtable? SshOption { get; set; }
+
+        private IReadOnlyList<KeyValuePair<string, string>> _sshOptions = Array.Empty<KeyValuePair<string, string>>();
+
+        // Checked once, before any input is read: a bad option stops the command before anything is contacted.
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (SshOption == null) return;
+            try
+            {
+                _sshOptions = SshOptions.Check(SshOption.Cast<DictionaryEntry>()
+                    .Select(e => new KeyValuePair<string, string>(Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                        OptionValue(e.Value))));
+            }
+            catch (ArgumentException ex) { Fail(ex, "InvalidSshOption", ErrorCategory.InvalidArgument, SshOption); }
+        }
+
+        // A list (KexAlgorithms = 'a', 'b') becomes ssh_config's comma-separated list.
+        private static string OptionValue(object? value)
+        {
+            object? v = value is PSObject pso ? pso.BaseObject : value;
+            if (v is IEnumerable list && !(v is string))
+                return string.Join(",", list.Cast<object?>().Select(x => LanguagePrimitives.ConvertTo<string>(x)));
+            return LanguagePrimitives.ConvertTo<string>(v) ?? "";
+        }
+
         internal SshRouteOptions RouteOptions() => new SshRouteOptions
         {
+            ExtraOptions = _sshOptions,
             IdentityFile = ResolvePath(KeyFile),
             JumpIdentityFile = ResolvePath(JumpKeyFile),
             KnownHostsFile = ResolvePath(KnownHostsFile),

@@ -63,6 +63,8 @@ namespace SysVmPatch.Engine.Ssh
                 Line(sb, "ControlMaster", "no");
                 Line(sb, "ControlPath", "none");
             }
+            // Last, after everything SysVmPatch sets (SshOptions refuses those keys anyway: the first value wins).
+            foreach (var option in route.ExtraOptions) Line(sb, option.Key, option.Value);
             sb.Append('\n');
         }
 

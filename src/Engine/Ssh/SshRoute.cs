@@ -16,6 +16,8 @@ namespace SysVmPatch.Engine.Ssh
         /// <summary>Strict host key checking: on unless the run explicitly turns it off.</summary>
         public bool StrictHostKeyChecking { get; init; } = true;
         public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+        /// <summary>Operator's extra ssh_config options for every hop (-SshOption), already checked.</summary>
+        public IReadOnlyList<KeyValuePair<string, string>> ExtraOptions { get; init; } = Array.Empty<KeyValuePair<string, string>>();
 
         public override string ToString() => Jumps.Count == 0 ? Target.ToString() : $"{Target} via {string.Join(",", Jumps)}";
     }

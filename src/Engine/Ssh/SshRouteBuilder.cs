@@ -39,6 +39,7 @@ namespace SysVmPatch.Engine.Ssh
                 Jumps = jumps,
                 KnownHostsFile = options.KnownHostsFile,
                 StrictHostKeyChecking = options.StrictHostKeyChecking,
+                ExtraOptions = options.ExtraOptions,
                 ConnectTimeout = options.ConnectTimeout,
             };
         }

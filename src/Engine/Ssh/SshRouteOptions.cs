@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace SysVmPatch.Engine.Ssh
 {
@@ -23,6 +24,8 @@ namespace SysVmPatch.Engine.Ssh
         /// <summary>The system VMs' sshd port.</summary>
         public int Port { get; init; } = 3922;
         public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+        /// <summary>Extra ssh_config options for every hop, checked by <see cref="SshOptions.Check"/>.</summary>
+        public IReadOnlyList<KeyValuePair<string, string>> ExtraOptions { get; init; } = Array.Empty<KeyValuePair<string, string>>();
         /// <summary>Never jump, even on KVM/XenServer (the controller runs on the hypervisor host itself).</summary>
         public bool Direct { get; init; }
     }

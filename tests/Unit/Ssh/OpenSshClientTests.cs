@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.IO;
 using System.Security.Cryptography;
@@ -43,6 +44,21 @@ namespace SysVmPatch.Tests.Ssh
             Assert.Equal(7, failed.ExitCode);
             Assert.Equal("a b\n", third.Stdout);
             Assert.Equal(1, client.ConnectionsOpened);
+        }
+
+        [SshdFact]
+        public async Task Extra_ssh_options_reach_the_ssh_client_on_every_hop()
+        {
+            using var client = new OpenSshClient();
+            // A key exchange both sides know works through the jump; a name ssh does not know fails, and says so.
+            var offered = _fixture.Sshd.Route(viaJump: true) with { ExtraOptions = SshOptions.Check(new Dictionary<string, string> { ["KexAlgorithms"] = "curve25519-sha256" }) };
+            using (var session = await client.OpenAsync("vm1", offered, CancellationToken.None))
+                Assert.Equal("x\n", (await session.RunAsync(new SshCommand("echo x"), CancellationToken.None)).Stdout);
+
+            var refused = _fixture.Sshd.Route(viaJump: true) with { ExtraOptions = SshOptions.Check(new Dictionary<string, string> { ["KexAlgorithms"] = "no-such-kex@example.org" }) };
+            var ex = await Assert.ThrowsAsync<SshException>(() => client.OpenAsync("vm1", refused, CancellationToken.None));
+            _output.WriteLine(ex.Message);
+            Assert.Contains("no-such-kex@example.org", ex.Message);
         }
 
         [SshdFact]

@@ -1,3 +1,5 @@
+using System.Linq;
+using System.Collections.Generic;
 using System;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.Ssh;
@@ -108,6 +110,49 @@ namespace SysVmPatch.Tests.Ssh
             var ex = SshErrorClassifier.Classify(route, "r-12-VM", "ssh: connect to host 198.18.1.2 port 22: No route to host\nConnection closed by UNKNOWN port 65535");
             Assert.Equal(SshErrorKind.JumpHostFailed, ex.Kind);
             Assert.Contains("198.18.1.2", ex.Message);
+        }
+
+        [Fact]
+        public void Extra_ssh_options_go_into_every_hop_after_what_SysVmPatch_sets()
+        {
+            var options = SshOptions.Check(new Dictionary<string, string> { ["KexAlgorithms"] = "curve25519-sha256", ["Ciphers"] = " aes128-gcm@openssh.com " });
+            var route = SshRouteBuilder.Build(Kvm(), new SshRouteOptions { ExtraOptions = options });
+            string config = SshConfigWriter.Write("svp1-r", route, "/tmp/c1");
+
+            var blocks = config.Split(new[] { "Host " }, StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+            Assert.Equal(2, blocks.Count); // the jump hop and the VM
+            Assert.All(blocks, b =>
+            {
+                Assert.Contains("  KexAlgorithms curve25519-sha256\n", b);
+                Assert.Contains("  Ciphers aes128-gcm@openssh.com\n", b);
+                Assert.True(b.IndexOf("BatchMode", StringComparison.Ordinal) < b.IndexOf("KexAlgorithms", StringComparison.Ordinal));
+            });
+        }
+
+        [Theory]
+        [InlineData("BatchMode", "no", "sets it itself")]
+        [InlineData("stricthostkeychecking", "no", "sets it itself")]
+        [InlineData("ProxyCommand", "nc %h %p", "run commands")]
+        [InlineData("LocalCommand", "touch /tmp/x", "run commands")]
+        [InlineData("Match", "all", "run commands")]
+        [InlineData("Kex Algorithms", "x", "not an ssh_config option name")]
+        [InlineData("KexAlgorithms", "a\nHost *", "one line")]
+        [InlineData("KexAlgorithms", "", "one line")]
+        public void Ssh_options_that_would_change_how_SysVmPatch_connects_are_refused_by_name(string key, string value, string why)
+        {
+            var ex = Assert.Throws<ArgumentException>(() => SshOptions.Check(new Dictionary<string, string> { [key] = value }));
+            Assert.Contains(why, ex.Message);
+            if (key.Trim().Length > 0 && !key.Contains(' ')) Assert.Contains(key, ex.Message);
+        }
+
+        [Fact]
+        public void An_ssh_option_given_twice_in_different_case_is_refused()
+        {
+            var ex = Assert.Throws<ArgumentException>(() => SshOptions.Check(new[]
+            {
+                new KeyValuePair<string, string>("Ciphers", "aes128-ctr"), new KeyValuePair<string, string>("ciphers", "aes256-ctr"),
+            }));
+            Assert.Contains("twice", ex.Message);
         }
     }
 }
