@@ -17,7 +17,8 @@ namespace SysVmPatch.Engine.Ssh
         /// <summary>
         /// Like <see cref="OpenAsync(string, SshRoute, CancellationToken)"/>, and runs <paramref name="openingCommand"/>
         /// as part of opening (on the shared connection's own session, saving a round trip): its output is in
-        /// <see cref="ISshSession.OpeningOutput"/>. The command must not read stdin.
+        /// <see cref="ISshSession.OpeningOutput"/>. The command must not read stdin, and must not exit: it runs in the
+        /// shell that then holds the shared connection open.
         /// </summary>
         Task<ISshSession> OpenAsync(string vmName, SshRoute route, string openingCommand, CancellationToken cancellationToken);
     }

@@ -48,7 +48,8 @@ namespace SysVmPatch.Engine.Ssh
             }
             var opening = new System.Text.StringBuilder();
             var opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            string remote = openingCommand == null ? "cat >/dev/null" : $"( {openingCommand}\n) </dev/null; echo {OpenedMarker}; cat >/dev/null";
+            // In the connection's own shell, without a subshell, and cat replaces that shell: no process more than needed.
+            string remote = openingCommand == null ? "exec cat >/dev/null" : $"{{ {openingCommand}\n}} </dev/null; echo {OpenedMarker}; exec cat >/dev/null";
             var args = new List<string> { "-F", _configPath, "-M", "-T", _alias, "--", remote };
             Action<string>? onLine = openingCommand == null ? null : line =>
             {
@@ -61,6 +62,14 @@ namespace SysVmPatch.Engine.Ssh
             // Two connect timeouts: the jump hop and the target each may take one; then the opening command's time.
             var allowed = Route.ConnectTimeout + Route.ConnectTimeout + TimeSpan.FromSeconds(5);
             var deadline = DateTime.UtcNow + allowed;
+            if (openingCommand != null)
+            {
+                // The marker comes on the master's own session, after ssh has set up its control socket: wait for it
+                // (or the master's end, or cancellation) without polling. Anything slower goes through the loop below.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                await Task.WhenAny(opened.Task, _master.Exited, Task.Delay(allowed, wait.Token)).ConfigureAwait(false);
+                wait.Cancel();
+            }
             while (!File.Exists(_controlPath) || (openingCommand != null && !opened.Task.IsCompleted))
             {
                 if (_master.HasExited)

@@ -27,7 +27,8 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
         }
 
         /// <summary>
-        /// Reads everything preflight needs as key=value lines; changes nothing. Written with shell builtins (read,
+        /// Reads everything preflight needs as key=value lines; changes nothing, and ends without exit (it may run as
+        /// the shared connection's opening command, in the shell that then holds the connection). Written with shell builtins (read,
         /// case, test) wherever it can: it runs on every VM of the fleet at once, and on a router's single vCPU
         /// each forked tool costs more than the reading it does. Only df, and du on an SSVM or CPVM, are started.
         /// </summary>
@@ -53,7 +54,7 @@ if [ -n ""$last"" ]; then
   if [ -f $B/runs/$last/outcome ]; then o=; while read -r x || [ -n ""$x"" ]; do o=""$o$x;""; done < $B/runs/$last/outcome; echo ""last_outcome=$o""; fi
   if [ -f $B/runs/$last/journal ]; then j=; while read -r x; do j=$x; done < $B/runs/$last/journal; echo ""last_journal=$j""; fi
 fi
-exit 0
+true
 ";
 
         /// <summary>PreChecks: each command in its own bash; stops at the first failure and names it.</summary>
@@ -103,7 +104,8 @@ if ! mkdir $B/lock 2>/dev/null; then
   rm -rf $B/lock
   mkdir $B/lock 2>/dev/null || {{ echo 'LOCKED (taken meanwhile)'; exit 11; }}
 fi
-printf 'run=%s\nstarted=%s\n' $RUN ""$(date +%s)"" > $B/lock/owner
+now=${{EPOCHSECONDS:-}}; [ -n ""$now"" ] || now=$(date +%s)
+printf 'run=%s\nstarted=%s\n' $RUN $now > $B/lock/owner
 echo $RUN > $B/last
 setsid nohup bash $S/agent.sh $RUN </dev/null >>$D/agent.log 2>&1 &
 echo ""pid=$!"" >> $B/lock/owner
@@ -118,16 +120,16 @@ echo STARTED
         /// the agent checked with kill -0, and under bash the pause is a timed read on a private FIFO, not sleep.
         /// </summary>
         public static string Wait(string runId) => $@"D={RunDir(runId)}; B={Base}; RUN={CheckRunId(runId)}; gone=0; n=0; jfd=
-if [ -n ""${{BASH_VERSION:-}}"" ] && {{ [ -p $D/tick ] || mkfifo $D/tick 2>/dev/null; }} && exec 4<>$D/tick; then
+# The FIFO lives in the stage directory, which the agent removes when it ends (an open FIFO keeps working).
+if [ -n ""${{BASH_VERSION:-}}"" ] && {{ [ -p $D/stage/.tick ] || mkfifo $D/stage/.tick 2>/dev/null; }} && exec 4<>$D/stage/.tick; then
   tick() {{ read -r -t 0.05 -u 4 _; }}
 else
   tick() {{ sleep 0.05; }}
 fi
-trap 'rm -f $D/tick' EXIT
 journal() {{ if [ -z ""$jfd"" ] && [ -f $D/journal ]; then exec 3< $D/journal; jfd=3; fi; [ -z ""$jfd"" ] || while IFS= read -r x <&3; do echo ""J $x""; done; }}
 while :; do
   journal
-  if [ -f $D/outcome ]; then journal; echo OUTCOME-BEGIN; cat $D/outcome; echo OUTCOME-END; exit 0; fi
+  if [ -f $D/outcome ]; then journal; echo OUTCOME-BEGIN; while IFS= read -r x || [ -n ""$x"" ]; do echo ""$x""; done < $D/outcome; echo OUTCOME-END; exit 0; fi
   n=$((n+1))
   if [ $n -ge 6 ]; then
     n=0; mine=; pid=
