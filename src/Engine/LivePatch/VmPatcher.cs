@@ -16,8 +16,10 @@ using SysVmPatch.Engine.Versions;
 namespace SysVmPatch.Engine.LivePatch
 {
     /// <summary>
-    /// The controller's side of one VM's patch: connect, preflight, pre-checks, upload and verify, then start the
-    /// on-VM agent and wait for its outcome. Everything that changes the VM happens in the agent (OnVm/agent.sh,
+    /// The controller's side of one VM's patch, in two halves. PrepareAsync connects, with the preflight riding on
+    /// the connection's opening, and decides what the preflight allows; it changes nothing, so the rollout may run
+    /// it ahead of the VM's batch. ApplyAsync runs the pre-checks, then one command that uploads and verifies the
+    /// payload, starts the on-VM agent and waits for its outcome. Everything that changes the VM happens in the agent (OnVm/agent.sh,
     /// rollback in Rollback/rollback.sh), so the VM ends consistent whatever happens to this process.
     /// </summary>
     internal sealed class VmPatcher
@@ -45,9 +47,9 @@ namespace SysVmPatch.Engine.LivePatch
         /// <summary>
         /// One VM's patch between its two halves: connected and read (preflight), or already decided (refused,
         /// already current, failed to connect). Nothing on the VM has changed yet. The next batch's VMs are
-        /// prepared ahead of their turn (RollingExecutor.PrepareAhead); a VM that then does not run is disposed.
+        /// prepared ahead of their turn (RollingExecutor.PrepareAhead); a VM that then does not run is closed.
         /// </summary>
-        internal sealed class PreparedVm : IDisposable
+        internal sealed class PreparedVm
         {
             private readonly VmPatcher _owner;
             // Runs while the controller works on this VM, not while a prepared VM waits for its batch.
@@ -92,16 +94,7 @@ namespace SysVmPatch.Engine.LivePatch
                 Session = null;
                 if (session != null) await session.CloseAsync().ConfigureAwait(false);
             }
-
-            public void Dispose()
-            {
-                Session?.Dispose();
-                Session = null;
-            }
         }
-
-        public async Task<LivePatchResult> PatchAsync(SystemVm vm, int batch, CancellationToken cancellationToken) =>
-            await ApplyAsync(await PrepareAsync(vm, cancellationToken).ConfigureAwait(false), batch, cancellationToken).ConfigureAwait(false);
 
         /// <summary>
         /// The first half, which changes nothing: connect with the preflight riding on the connection's opening,
