@@ -99,7 +99,17 @@ namespace SysVmPatch.Cmdlets.Commands
 
         private PatchBundle? LoadBundle(ref string? tempFolder)
         {
-            string? version = TargetVersion ?? Vms.Select(v => ServerResolver.ByName(v.Server)).OfType<CloudStackClient>().Select(c => c.ManagementVersion).FirstOrDefault(v => v != null);
+            string? version;
+            try
+            {
+                version = BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
+                    .Select(name => (name, (ServerResolver.ByName(name) as CloudStackClient)?.ManagementVersion)));
+            }
+            catch (ArgumentException e)
+            {
+                Fail(e, "AmbiguousTargetVersion", ErrorCategory.InvalidArgument, TargetVersion);
+                return null;
+            }
             try
             {
                 if (ParameterSetName == BundleSet) return PatchBundle.Load(GetUnresolvedProviderPathFromPSPath(BundlePath), version);
