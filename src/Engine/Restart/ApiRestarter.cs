@@ -36,6 +36,9 @@ namespace SysVmPatch.Engine.Restart
             string? error = null;
             try
             {
+                // An SSVM or CPVM comes back under a new id: note who is there before, so the wait is for the new one
+                // alone, not for every VM of its type in the zone (another may be down for its own reasons).
+                var before = _options.Wait && RecreatesSystemVm(vm) ? await SameKindInZoneAsync(vm, cancellationToken).ConfigureAwait(false) : null;
                 foreach (var (command, parameters) in Commands(vm))
                 {
                     Step(vm, steps, $"{command} {Describe(parameters)}");
@@ -45,7 +48,7 @@ namespace SysVmPatch.Engine.Restart
                 }
                 if (_options.Wait)
                 {
-                    var (ok, state, id) = await WaitUntilBackAsync(vm, cancellationToken).ConfigureAwait(false);
+                    var (ok, state, id) = await WaitUntilBackAsync(vm, before, cancellationToken).ConfigureAwait(false);
                     finalState = state;
                     newId = id != vm.Id ? id : null;
                     if (ok) Step(vm, steps, $"back: {state}{(newId != null ? $" as {newId}" : "")}");
@@ -114,13 +117,13 @@ namespace SysVmPatch.Engine.Restart
         /// Polls until the VM (or, after Recreate, its replacement) is Running and, for SSVM/CPVM, its agent Up.
         /// Returns whether it got there, the last state seen and the id of the VM that answered.
         /// </summary>
-        private async Task<(bool Ok, string? State, string? Id)> WaitUntilBackAsync(SystemVm vm, CancellationToken ct)
+        private async Task<(bool Ok, string? State, string? Id)> WaitUntilBackAsync(SystemVm vm, HashSet<string>? before, CancellationToken ct)
         {
             var deadline = Stopwatch.StartNew();
             var delay = _options.PollInterval;
             while (true)
             {
-                var seen = await ObserveAsync(vm, ct).ConfigureAwait(false);
+                var seen = await ObserveAsync(vm, before, ct).ConfigureAwait(false);
                 var remaining = _options.Timeout - deadline.Elapsed;
                 if (seen.Back || remaining <= TimeSpan.Zero) return seen;
                 await Task.Delay(delay < remaining ? delay : remaining, ct).ConfigureAwait(false);
@@ -136,11 +139,25 @@ namespace SysVmPatch.Engine.Restart
         private static string StateOf(SystemVm vm) =>
             vm.Type == SystemVmType.Router ? vm.State ?? "-" : $"{vm.State ?? "-"}/{vm.AgentState ?? "-"}";
 
+        private bool RecreatesSystemVm(SystemVm vm) => _options.Mode == RestartMode.Recreate && vm.Type != SystemVmType.Router;
+
+        private async Task<HashSet<string>> SameKindInZoneAsync(SystemVm vm, CancellationToken ct)
+        {
+            var query = new Dictionary<string, string>
+            {
+                ["zoneid"] = vm.ZoneId ?? "",
+                ["systemvmtype"] = vm.Type == SystemVmType.CPVM ? "consoleproxy" : "secondarystoragevm",
+            };
+            var items = await _api.ListAllAsync("listSystemVms", "systemvm", query, ct).ConfigureAwait(false);
+            return new HashSet<string>(items.Select(i => SystemVmMapper.FromSystemVm(i, new Dictionary<string, SystemVmMapper.HostInfo>(), _api.Name).Id), StringComparer.OrdinalIgnoreCase);
+        }
+
         /// <summary>
-        /// One look at the VM. After Recreate the old id must be gone: for SSVM/CPVM a new VM of the same type in
-        /// the zone must be back; for routers every router of the network or VPC must be, and there must be one.
+        /// One look at the VM. After Recreate the old id must be gone: for SSVM/CPVM the VMs of its type in the
+        /// zone that were not there before (its replacement) must be back; for routers every router of the network
+        /// or VPC must be, and there must be one.
         /// </summary>
-        private async Task<(bool Back, string? State, string? Id)> ObserveAsync(SystemVm vm, CancellationToken ct)
+        private async Task<(bool Back, string? State, string? Id)> ObserveAsync(SystemVm vm, HashSet<string>? before, CancellationToken ct)
         {
             var noHosts = new Dictionary<string, SystemVmMapper.HostInfo>();
             bool recreate = _options.Mode == RestartMode.Recreate;
@@ -172,6 +189,11 @@ namespace SysVmPatch.Engine.Restart
                 return same is null ? (false, null, null) : (IsBack(same), StateOf(same), same.Id);
             }
             if (found.Any(f => f.Id == vm.Id)) return (false, "old VM still present", vm.Id);
+            if (before != null)
+            {
+                found = found.Where(f => !before.Contains(f.Id)).ToList();
+                if (found.Count == 0) return (false, "replacement not created yet", null);
+            }
             var replacement = found.FirstOrDefault(f => !IsBack(f)) ?? found.FirstOrDefault();
             return replacement is null ? (false, null, null) : (found.All(IsBack), StateOf(replacement), replacement.Id);
         }
