@@ -134,7 +134,11 @@ namespace SysVmPatch.Engine.Ssh
             var master = TakeMaster();
             if (master != null)
             {
-                if (await Task.WhenAny(master.Exited, Task.Delay(MasterExitWait)).ConfigureAwait(false) != master.Exited) master.Kill();
+                using (var timer = new CancellationTokenSource())
+                {
+                    if (await Task.WhenAny(master.Exited, Task.Delay(MasterExitWait, timer.Token)).ConfigureAwait(false) != master.Exited) master.Kill();
+                    timer.Cancel();
+                }
                 master.Dispose();
             }
             DeleteConfig();
