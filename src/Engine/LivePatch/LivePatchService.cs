@@ -120,13 +120,13 @@ namespace SysVmPatch.Engine.LivePatch
 
             public HeadStarts(VmPatcher patcher) { _patcher = patcher; }
 
+            // Started outside the lock (it spawns ssh): the executor calls this once per VM and lets the VM's own work
+            // begin only after this has returned, so nobody looks the VM up before it is stored.
             public Task StartAsync(SystemVm vm, CancellationToken ct)
             {
-                lock (_started)
-                {
-                    if (!_started.TryGetValue(vm, out var task)) _started[vm] = task = _patcher.PrepareAsync(vm, ct);
-                    return task;
-                }
+                var task = _patcher.PrepareAsync(vm, ct);
+                lock (_started) _started[vm] = task;
+                return task;
             }
 
             public Task<VmPatcher.PreparedVm> TakeOrPrepareAsync(SystemVm vm, CancellationToken ct)
