@@ -158,6 +158,9 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         private async Task StartHostSshdAsync(HostRuntime rt, CancellationToken ct)
         {
             var host = rt.Host;
+            // sshd refuses to start without its privilege-separation folder, which only exists once the distribution's
+            // own sshd service has run (not on a fresh container or CI machine).
+            Directory.CreateDirectory("/run/sshd");
             File.Delete(_paths.HostSshdPid(host));
             rt.Sshd?.Dispose();
             // Own UTS namespace: `hostname` on the host answers its lab name. unshare and sh exec, so the pid stays sshd's.
