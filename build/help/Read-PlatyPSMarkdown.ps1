@@ -57,8 +57,8 @@ function ConvertTo-HelpParagraph {
     <#
     Turns markdown text into help paragraphs: the soft-wrapped lines of a paragraph join into one (Get-Help wraps them
     to the console), each list item is a paragraph of its own (nested items keep a two-space indent), and a code
-    block inside the text keeps its lines, indented by four spaces. Inline markdown stays as written, as PlatyPS
-    keeps it.
+    block inside the text keeps its lines, indented by four spaces; a table becomes a list. Inline markdown stays as
+    written, as PlatyPS keeps it.
     #>
     param([object[]] $Block)
     $paragraphs = New-Object System.Collections.Generic.List[string]
@@ -69,21 +69,47 @@ function ConvertTo-HelpParagraph {
         }
         if ($b.Kind -ne 'Text') { continue }
         $current = $null
+        $inTable = $false
         foreach ($l in $b.Lines) {
             if ($l.Trim().Length -eq 0) {
                 if ($null -ne $current) { $paragraphs.Add($current); $current = $null }
+                $inTable = $false
+            }
+            elseif ($l -match '^\s*\|') {
+                # A table keeps its rows, one line each.
+                if ($inTable) { $current = "$current`n$($l.Trim())" }
+                else {
+                    if ($null -ne $current) { $paragraphs.Add($current) }
+                    $current = $l.Trim()
+                    $inTable = $true
+                }
             }
             elseif ($l -match '^(\s*)([-*+]|\d+\.)\s+(.*)$') {
+                $inTable = $false
                 if ($null -ne $current) { $paragraphs.Add($current) }
                 $indent = if ($Matches[1].Length -ge 2) { '  ' } else { '' }
                 $current = "$indent$($Matches[2]) $($Matches[3].Trim())"
             }
+            elseif ($inTable) { $paragraphs.Add($current); $current = $l.Trim(); $inTable = $false }
             elseif ($null -eq $current) { $current = $l.Trim() }
             else { $current = "$current $($l.Trim())" }
         }
         if ($null -ne $current) { $paragraphs.Add($current) }
     }
-    , $paragraphs.ToArray()
+    # A console has no tables: each row becomes a list item, 'first cell: the other cells', under the header row.
+    $result = New-Object System.Collections.Generic.List[string]
+    foreach ($p in $paragraphs) {
+        if (-not $p.StartsWith('|')) { $result.Add($p); continue }
+        $rows = @($p -split "`n" | Where-Object { $_ -notmatch '^\|?[\s:|-]+$' } | ForEach-Object {
+            , @($_.Trim().Trim('|') -split '\|' | ForEach-Object { $_.Trim() })
+        })
+        for ($r = 0; $r -lt $rows.Count; $r++) {
+            $cells = $rows[$r]
+            $line = "$($cells[0]): $(@($cells | Select-Object -Skip 1) -join '; ')"
+            if ($r -eq 0) { $result.Add($line) } else { $result.Add("- $line") }
+        }
+    }
+    , $result.ToArray()
 }
 
 function Get-HelpSection {
