@@ -39,8 +39,10 @@ function ConvertTo-AboutHelpText {
             'Text' {
                 $paragraphs = ConvertTo-HelpParagraph @($b)
                 foreach ($p in $paragraphs) {
+                    $isItem = $p -match '^\s*([-*+]|\d+\.) '
+                    if (-not $isItem -and $out.Count -gt 0 -and $out[$out.Count - 1] -ne '') { $out.Add('') }
                     foreach ($l in (Format-HelpParagraph -Paragraph $p -Width ($Width - 4))) { $out.Add("    $l") }
-                    if ($p -notmatch '^\s*([-*+]|\d+\.) ') { $out.Add('') }
+                    if (-not $isItem) { $out.Add('') }
                 }
                 if ($out.Count -gt 0 -and $out[$out.Count - 1] -ne '') { $out.Add('') }
             }
