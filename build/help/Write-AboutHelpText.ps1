@@ -1,11 +1,11 @@
 # Turns an about topic in PlatyPS's about markdown (docs/help/about_<Name>.md: '# <Name>', '## about_<Name>', then
 # '# SHORT DESCRIPTION', '# LONG DESCRIPTION', ...) into about_<Name>.help.txt, the plain text Get-Help shows, laid
-# out as PlatyPS lays it out: headings at the margin, text indented four spaces and wrapped at 80 columns, code
+# out as PlatyPS lays it out: headings at the margin, text indented four spaces and wrapped within 79 columns, code
 # indented eight. Needs Read-PlatyPSMarkdown.ps1. Windows PowerShell 5.1 and PowerShell 7.
 
 function ConvertTo-AboutHelpText {
     <# Renders the about markdown file at $Path; throws naming the file when it is not an about topic. #>
-    param([Parameter(Mandatory)] [string] $Path, [int] $Width = 80)
+    param([Parameter(Mandatory)] [string] $Path, [int] $Width = 79)
     $source = Split-Path -Leaf $Path
     $doc = Split-HelpMarkdown -Line @(Get-Content -LiteralPath $Path -Encoding UTF8) -SourceName $source
     $headings = @($doc.Blocks | Where-Object Kind -eq 'Heading')

@@ -10,9 +10,9 @@ function Write-MamlParagraph {
     <#
     Writes the paragraphs inside $Element, wrapped so that each line, with the indent Get-Help puts before it (4
     spaces; 8 for a parameter's description, an input or output type's description and the notes), ends within 80
-    columns.
+    columns, one short of them: a line of exactly 80 wraps in an 80-column console.
     #>
-    param([System.Xml.XmlWriter] $Writer, [string] $Element, [string[]] $Paragraph, [int] $Width = 76)
+    param([System.Xml.XmlWriter] $Writer, [string] $Element, [string[]] $Paragraph, [int] $Width = 75)
     if ($Element) { $Writer.WriteStartElement('maml', $Element, $script:MamlNs) }
     foreach ($p in $Paragraph) {
         $lines = Format-HelpParagraph -Paragraph $p -Width $Width
@@ -41,7 +41,7 @@ function Write-MamlParameter {
     $w.WriteAttributeString('position', $Variant.Position.ToLowerInvariant())
     $w.WriteAttributeString('aliases', $(if ($Variant.Aliases.Count -gt 0) { $Variant.Aliases -join ', ' } else { 'none' }))
     $w.WriteElementString('maml', 'name', $script:MamlNs, $Parameter.Name)
-    Write-MamlParagraph -Writer $w -Element 'description' -Paragraph $Parameter.Description -Width 72
+    Write-MamlParagraph -Writer $w -Element 'description' -Paragraph $Parameter.Description -Width 71
     if ($InSyntax -and $Variant.AcceptedValues.Count -gt 0) {
         $w.WriteStartElement('command', 'parameterValueGroup', $script:CommandNs)
         foreach ($v in $Variant.AcceptedValues) {
@@ -77,7 +77,7 @@ function Write-MamlTypeList {
         $Writer.WriteStartElement('dev', 'type', $script:DevNs)
         $Writer.WriteElementString('maml', 'name', $script:MamlNs, $t.TypeName)
         $Writer.WriteEndElement()
-        Write-MamlParagraph -Writer $Writer -Element 'description' -Paragraph $t.Description -Width 72
+        Write-MamlParagraph -Writer $Writer -Element 'description' -Paragraph $t.Description -Width 71
         $Writer.WriteEndElement()
     }
     $Writer.WriteEndElement()
@@ -117,7 +117,7 @@ function Write-MamlCommand {
     Write-MamlTypeList -Writer $w -ListElement 'returnValues' -ItemElement 'returnValue' -Type $Command.Outputs
 
     $w.WriteStartElement('maml', 'alertSet', $script:MamlNs)
-    Write-MamlParagraph -Writer $w -Element 'alert' -Paragraph $Command.Notes -Width 72
+    Write-MamlParagraph -Writer $w -Element 'alert' -Paragraph $Command.Notes -Width 71
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'examples', $script:CommandNs)
@@ -125,7 +125,7 @@ function Write-MamlCommand {
         $w.WriteStartElement('command', 'example', $script:CommandNs)
         # Get-Help prints the title as it is: dashes make it stand out, as in PlatyPS's MAML, as many as fit in 80
         # columns with the indent of 4.
-        $dashes = '-' * [Math]::Max(2, [Math]::Min(26, [int][Math]::Floor((74 - $e.Title.Length) / 2)))
+        $dashes = '-' * [Math]::Max(2, [Math]::Min(26, [int][Math]::Floor((73 - $e.Title.Length) / 2)))
         $w.WriteElementString('maml', 'title', $script:MamlNs, "$dashes $($e.Title) $dashes")
         $w.WriteElementString('dev', 'code', $script:DevNs, $e.Code)
         $w.WriteStartElement('dev', 'remarks', $script:DevNs)
