@@ -9,7 +9,7 @@ function Split-HelpMarkdown {
     Metadata.
     #>
     param(
-        [Parameter(Mandatory)] [AllowEmptyString()] [string[]] $Line,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [AllowEmptyString()] [string[]] $Line,
         [Parameter(Mandatory)] [string] $SourceName
     )
     $metadata = @{}

@@ -62,8 +62,9 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         $help.ModuleName | Should -Be 'SysVmPatch'
     }
 
-    It 'has a description' {
+    It 'has a description, and no PlatyPS placeholder anywhere' {
         (Get-HelpText $help.description).Trim().Length | Should -BeGreaterThan 80
+        ($fullText -match '\{\{.*\}\}') | Should -BeFalse -Because "'{{ Fill ... }}' is what PlatyPS writes where help is still missing"
     }
 
     It 'has at least two examples, each with code' {
@@ -112,7 +113,9 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         }
 
         It 'is described' {
-            (Get-HelpText $parameterHelp.description).Trim().Length | Should -BeGreaterThan 10
+            $text = (Get-HelpText $parameterHelp.description).Trim()
+            $text.Length | Should -BeGreaterThan 10
+            $text | Should -Not -Match '\{\{.*\}\}' -Because "'{{ Fill ... }}' is what PlatyPS writes for a parameter nobody described yet"
         }
 
         It 'has the type, aliases and pipeline input the cmdlet gives it' {
@@ -197,6 +200,7 @@ Describe 'build/ConvertTo-MamlHelp.ps1' {
         @{ Fault = 'a parameter without a description'; Change = { param($p) $p -replace '(?s)(### -Name\r?\n).*?(```yaml)', '$1$2' }; Message = '-Name has no description' }
         @{ Fault = 'a code fence never closed'; Change = { param($p) $p + "`n``````powershell`nGet-SysVmCloud`n" }; Message = 'is never closed' }
         @{ Fault = 'a page without examples'; Change = { param($p) $p -replace '(?s)## EXAMPLES.*?## PARAMETERS', '## PARAMETERS' }; Message = "no '## EXAMPLES' section" }
+        @{ Fault = 'an empty page'; Change = { param($p) '' }; Message = "names no 'external help file'" }
         @{ Fault = 'Required that is not True or False'; Change = { param($p) $p -replace 'Required: False', 'Required: maybe' }; Message = "'Required: maybe'" }
     ) {
         $page = & $Change $goodPage
@@ -208,5 +212,13 @@ Describe 'build/ConvertTo-MamlHelp.ps1' {
         $err.Exception.Message | Should -BeLike 'Get-SysVmCloud.md*'
         $err.Exception.Message | Should -Match ([regex]::Escape($Message))
         @(Get-ChildItem -LiteralPath $out -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+
+    It 'refuses an about topic without its ''## about_<Name>'' heading, naming the file' {
+        $source = New-HelpSource $goodPage
+        Set-Content -LiteralPath (Join-Path $source 'about_Broken.md') -Encoding utf8 -Value "# Broken`n`n# SHORT DESCRIPTION`n`nText."
+        $err = Get-TerminatingError { & $converter -Path $source -OutputPath (Join-Path $TestDrive 'out-about') -Converter BuiltIn }
+        $err | Should -Not -BeNullOrEmpty
+        $err.Exception.Message | Should -BeLike "about_Broken.md: an about topic starts with*"
     }
 }
