@@ -118,13 +118,15 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
             $text | Should -Not -Match '\{\{.*\}\}' -Because "'{{ Fill ... }}' is what PlatyPS writes for a parameter nobody described yet"
         }
 
-        It 'has the type, aliases and pipeline input the cmdlet gives it' {
+        It 'has the type, aliases, pipeline input and wildcard support the cmdlet gives it' {
             $parameterHelp.type.name | Should -Be $metadata.ParameterType.Name
             $aliases = @(([string]$parameterHelp.aliases -split ',\s*') | Where-Object { $_ -and $_ -ne 'none' } | Sort-Object)
             $aliases | Should -Be @($metadata.Aliases | Sort-Object)
             $pipeline = [string]$parameterHelp.pipelineInput
             ($pipeline -match '\bByValue\b') | Should -Be ([bool]($attributes | Where-Object ValueFromPipeline))
             ($pipeline -match '\bByPropertyName\b') | Should -Be ([bool]($attributes | Where-Object ValueFromPipelineByPropertyName))
+            $wildcards = [bool]($metadata.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+            [string]$parameterHelp.globbing | Should -Be ([string]$wildcards).ToLowerInvariant() -Because 'Accept wildcard characters should say what [SupportsWildcards] says'
         }
 
         It 'is required and positioned as the cmdlet says' {
