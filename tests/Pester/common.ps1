@@ -21,6 +21,8 @@ function Get-LabSkipReason {
     <# Why the test-world tests cannot run here, or $null when they can. #>
     $path = $env:SYSVMPATCH_LAB_STATE
     if ([string]::IsNullOrWhiteSpace($path)) {
+        # build.ps1 -Task Test starts a test world as root on Linux, and says here why it did not.
+        if ($env:SYSVMPATCH_NO_LAB_REASON) { return "no test world: $env:SYSVMPATCH_NO_LAB_REASON" }
         return "no test world: SYSVMPATCH_LAB_STATE is not set (start one with 'dotnet run --project tests/TestWorld -- up' as root and set it to the state file it writes)"
     }
     if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
@@ -46,6 +48,16 @@ function Get-LabNote {
     #>
     param([string] $SkipReason = (Get-LabSkipReason))
     if ($SkipReason) { " - skipped, $SkipReason" } else { '' }
+}
+
+function Get-PwshCommand {
+    <#
+    This PowerShell as a command line for a fresh process: the executable, then the arguments that come before
+    pwsh's own. `dotnet pwsh` (the local .NET tool) runs pwsh.dll through dotnet; Windows PowerShell is powershell.exe.
+    #>
+    $process = (Get-Process -Id $PID).Path
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($process)
 }
 
 function Get-LabState {
