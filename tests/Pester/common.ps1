@@ -60,6 +60,20 @@ function Get-PwshCommand {
     @($process)
 }
 
+function Get-PackageSkipReason {
+    <# Why the package test cannot run here (it needs pwsh 7 with PSResourceGet, and a HOME it can redirect), or $null. #>
+    if ($PSVersionTable.PSEdition -ne 'Core') {
+        return 'the package test needs PowerShell 7: build.ps1 and PSResourceGet do not run in Windows PowerShell 5.1'
+    }
+    if ($IsWindows) {
+        return "the package test installs with Install-PSResource -Scope CurrentUser into a fresh HOME, and Windows does not take the user's module path from HOME"
+    }
+    if (-not (Get-Module -ListAvailable -Name Microsoft.PowerShell.PSResourceGet)) {
+        return 'the package test needs the Microsoft.PowerShell.PSResourceGet module (part of PowerShell 7.4 and later)'
+    }
+    return $null
+}
+
 function Get-LabState {
     <# The test world's state (Endpoint, ApiKey, SecretKey, ...); call only when Get-LabSkipReason is $null. #>
     Get-Content -Raw -LiteralPath $env:SYSVMPATCH_LAB_STATE | ConvertFrom-Json
