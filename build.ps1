@@ -12,6 +12,8 @@
             skipped and say why. It ends with one line of counts per suite and a total, and fails when any failed.
     Package writes <OutputPath>/SysVmPatch/<version>/, a folder that Publish-PSResource can publish or that can be
             copied into a folder of $env:PSModulePath.
+    Try     (root on Linux) runs Build, starts the test world, runs a first pipeline against it in a fresh pwsh
+            (tools/FirstPipeline.ps1: connect, inventory, version comparison over SSH, a -WhatIf restart) and stops it.
 .PARAMETER Suite
     With -Task Test: which suites to run (all by default).
 .PARAMETER OutputPath
@@ -26,7 +28,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package')]
+    [ValidateSet('Build', 'Test', 'Package', 'Try')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -197,8 +199,29 @@ function Invoke-ModulePackage {
     Write-Host "Packaged SysVmPatch $version into $target"
 }
 
+function Invoke-FirstPipeline {
+    $refusal = Get-LabStartRefusal
+    if ($refusal -or $env:SYSVMPATCH_LAB_STATE) {
+        if ($env:SYSVMPATCH_LAB_STATE) { $refusal = 'SYSVMPATCH_LAB_STATE is set: a lab already runs; unset it to let this task start its own' }
+        throw "-Task Try starts the test world, and cannot here: $refusal."
+    }
+    Invoke-ModuleBuild
+    $lab = Start-TestWorld -RepositoryRoot $root -Configuration $Configuration -LogPath (Join-Path $root 'out/testworld.log')
+    try {
+        $pwsh = Get-PwshCommand
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'tools/FirstPipeline.ps1') -StatePath $lab.StatePath | Out-Host
+        $exitCode = $LASTEXITCODE
+    }
+    finally {
+        Stop-TestWorld -Session $lab
+    }
+    if ($exitCode -ne 0) { throw "The first pipeline failed (exit code $exitCode); see above." }
+    Write-Host "`nThat was the test world. To keep one up and try more: sudo dotnet run --project tests/TestWorld -- up (README.md)."
+}
+
 switch ($Task) {
     'Build' { Invoke-ModuleBuild }
     'Test' { Invoke-ModuleTest }
     'Package' { Invoke-ModulePackage }
+    'Try' { Invoke-FirstPipeline }
 }
