@@ -115,6 +115,7 @@ function Invoke-XunitSuite {
     foreach ($report in $reports) {
         [xml] $trx = Get-Content -Raw -LiteralPath $report.FullName
         $counters = $trx.SelectSingleNode("//*[local-name()='ResultSummary']/*[local-name()='Counters']")
+        if (-not $counters) { $failed++; Write-Warning "$($report.FullName) has no counters; counted as one failure."; continue }
         $count = { param($name) $text = $counters.GetAttribute($name); if ($text) { [int]$text } else { 0 } }
         $passed += & $count 'passed'
         $failed += (& $count 'failed') + (& $count 'error') + (& $count 'timeout') + (& $count 'aborted')
@@ -162,10 +163,14 @@ function Invoke-PesterSuite {
 
 function Invoke-ModuleTest {
     Invoke-ModuleBuild
+    # A suite that throws (the test world would not start, Pester is nowhere) is a problem of that suite: the others
+    # still run, and the closing lines still come.
+    $runs = [ordered]@{ NetFramework = { Invoke-NetFrameworkCheck }; Xunit = { Invoke-XunitSuite }; Pester = { Invoke-PesterSuite } }
     $results = @(
-        if ('NetFramework' -in $Suite) { Invoke-NetFrameworkCheck }
-        if ('Xunit' -in $Suite) { Invoke-XunitSuite }
-        if ('Pester' -in $Suite) { Invoke-PesterSuite }
+        foreach ($name in $runs.Keys | Where-Object { $_ -in $Suite }) {
+            try { & $runs[$name] }
+            catch { New-SuiteResult (@{ NetFramework = 'net472'; Xunit = 'xunit'; Pester = 'pester' }[$name]) -Problem $_.Exception.Message }
+        }
     )
     Write-Host ''
     foreach ($r in $results | Where-Object Suite -ne 'net472') { Write-Host "$($r.Suite): $($r.Passed) passed, $($r.Failed) failed, $($r.Skipped) skipped" }
