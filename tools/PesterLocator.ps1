@@ -17,8 +17,11 @@ function Get-PinnedPesterVersion {
 
 function Get-NuGetPackageCache {
     <# The NuGet global-packages folder, as dotnet itself reports it (NUGET_PACKAGES and nuget.config included). #>
-    $line = & dotnet nuget locals global-packages --list 2>$null | Where-Object { $_ -match '^global-packages:\s*(.+)$' } | Select-Object -First 1
-    if ($LASTEXITCODE -ne 0 -or -not $line) { return $null }
+    # All of the output first: a Select-Object -First in the same pipeline would stop dotnet before $LASTEXITCODE is set.
+    $output = @(& dotnet nuget locals global-packages --list 2>$null)
+    if ($LASTEXITCODE -ne 0) { return $null }
+    $line = $output | Where-Object { $_ -match '^global-packages:\s*(.+)$' } | Select-Object -First 1
+    if (-not $line) { return $null }
     ($line -replace '^global-packages:\s*', '').Trim()
 }
 
@@ -37,7 +40,7 @@ function Find-Pester {
     if ($found) { return $found }
 
     Write-Host "Pester $version is not in the NuGet package cache: restoring tools/PesterRestore"
-    & dotnet restore (Join-Path $RepositoryRoot 'tools/PesterRestore/PesterRestore.csproj') --nologo
+    & dotnet restore (Join-Path $RepositoryRoot 'tools/PesterRestore/PesterRestore.csproj') --nologo | Out-Host
     $found = & $inCache
     if ($found) { return $found }
 
