@@ -33,7 +33,10 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('CloudStack', 'SystemVM', 'VirtualRouter', 'LivePatch', 'SSH', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            LicenseUri = 'https://www.apache.org/licenses/LICENSE-2.0'
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
+            # Where the repository is to be hosted (.github/workflows/windows.yml runs there); change both together.
+            ProjectUri   = 'https://github.com/SysVmPatch/SysVmPatch'
+            ReleaseNotes = '0.1.0: the first release. Find, compare, live-patch and restart CloudStack system VMs and virtual routers in rolling batches, with rollback and an audit history. CHANGELOG.md in the package tells every change.'
         }
     }
 }

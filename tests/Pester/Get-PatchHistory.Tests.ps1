@@ -124,7 +124,13 @@ Describe 'Get-PatchHistory' {
         }
 
         It 'rejects a -Last below one' {
-            { Get-PatchHistory -Path $storePath -Last 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError'
+            # A binding error's FullyQualifiedErrorId is '<id>,<cmdlet class>'; Should -Throw -ErrorId compares with -like,
+            # so the id alone never matched. The whole id, and the parameter the binder names, say what was refused.
+            $err = Get-TerminatingError { Get-PatchHistory -Path $storePath -Last 0 }
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -BeExactly 'ParameterArgumentValidationError,SysVmPatch.Cmdlets.Commands.GetPatchHistoryCommand'
+            $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            $err.Exception.ParameterName | Should -Be 'Last'
         }
 
         It 'binds Name and Id from a piped VM' {

@@ -28,6 +28,15 @@ Describe 'The SysVmPatch manifest' {
         [version]$manifestData.PowerShellVersion | Should -Be ([version]'5.1')
     }
 
+    It 'names its license, project and release notes, and the repository holds the license it names' {
+        $psData = $manifestData.PrivateData.PSData
+        $psData.LicenseUri | Should -Match 'LICENSE-2\.0$'
+        ([uri]$psData.ProjectUri).IsAbsoluteUri | Should -BeTrue
+        $psData.ReleaseNotes | Should -Match ([regex]::Escape($manifestData.ModuleVersion))
+        Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'LICENSE') | Should -Match 'Apache License\s+Version 2\.0, January 2004'
+        Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'CHANGELOG.md') | Should -Match "(?m)^## $([regex]::Escape($manifestData.ModuleVersion))\b"
+    }
+
     It 'exports no functions, variables or aliases, only cmdlets' {
         @($manifestData.FunctionsToExport).Count | Should -Be 0
         @($manifestData.VariablesToExport).Count | Should -Be 0

@@ -21,6 +21,8 @@ function Get-LabSkipReason {
     <# Why the test-world tests cannot run here, or $null when they can. #>
     $path = $env:SYSVMPATCH_LAB_STATE
     if ([string]::IsNullOrWhiteSpace($path)) {
+        # build.ps1 -Task Test starts a test world as root on Linux, and says here why it did not.
+        if ($env:SYSVMPATCH_NO_LAB_REASON) { return "no test world: $env:SYSVMPATCH_NO_LAB_REASON" }
         return "no test world: SYSVMPATCH_LAB_STATE is not set (start one with 'dotnet run --project tests/TestWorld -- up' as root and set it to the state file it writes)"
     }
     if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
@@ -46,6 +48,30 @@ function Get-LabNote {
     #>
     param([string] $SkipReason = (Get-LabSkipReason))
     if ($SkipReason) { " - skipped, $SkipReason" } else { '' }
+}
+
+function Get-PwshCommand {
+    <#
+    This PowerShell as a command line for a fresh process: the executable, then the arguments that come before
+    pwsh's own. `dotnet pwsh` (the local .NET tool) runs pwsh.dll through dotnet; Windows PowerShell is powershell.exe.
+    #>
+    $process = (Get-Process -Id $PID).Path
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($process)
+}
+
+function Get-PackageSkipReason {
+    <# Why the package test cannot run here (it needs pwsh 7 with PSResourceGet, and a HOME it can redirect), or $null. #>
+    if ($PSVersionTable.PSEdition -ne 'Core') {
+        return 'the package test needs PowerShell 7: build.ps1 and PSResourceGet do not run in Windows PowerShell 5.1'
+    }
+    if ($IsWindows) {
+        return "the package test installs with Install-PSResource -Scope CurrentUser into a fresh HOME, and Windows does not take the user's module path from HOME"
+    }
+    if (-not (Get-Module -ListAvailable -Name Microsoft.PowerShell.PSResourceGet)) {
+        return 'the package test needs the Microsoft.PowerShell.PSResourceGet module (part of PowerShell 7.4 and later)'
+    }
+    return $null
 }
 
 function Get-LabState {
