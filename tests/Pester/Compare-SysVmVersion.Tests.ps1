@@ -211,7 +211,7 @@ Describe "Get-SystemVm | Compare-SysVmVersion against the test world$labNote" -S
         foreach ($r in $results) {
             $r.TargetVersion | Should -Be $serverVersion
             $r.Server | Should -Be 'lab'
-            "$($r.RecommendedAction)" | Should -BeIn @('None', 'LivePatch', 'Recreate')
+            "$($r.RecommendedAction)" | Should -BeIn @('None', 'LivePatch', 'Recreate', 'Probe')
             $r.Reason | Should -Not -BeNullOrEmpty
         }
     }
@@ -241,7 +241,7 @@ Describe "Get-SystemVm | Compare-SysVmVersion against the test world$labNote" -S
     It 'groups the fleet by RecommendedAction without losing a VM' {
         $groups = @(Get-SystemVm | Compare-SysVmVersion -BundlePath $bundle.Path | Group-Object RecommendedAction)
         ($groups | Measure-Object Count -Sum).Sum | Should -Be $vms.Count
-        foreach ($g in $groups) { $g.Name | Should -BeIn @('None', 'LivePatch', 'Recreate') }
+        foreach ($g in $groups) { $g.Name | Should -BeIn @('None', 'LivePatch', 'Recreate', 'Probe') }
     }
 
     It 'compares VMs of two connections, each against its own server' {
