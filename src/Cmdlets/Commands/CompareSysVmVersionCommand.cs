@@ -56,7 +56,7 @@ namespace SysVmPatch.Cmdlets.Commands
             };
             try
             {
-                var results = RunEngine((pump, ct) => ComparisonService.CompareAsync(_vms, request, ServerResolver.ByName, ct));
+                var results = RunEngine((pump, ct) => ComparisonService.CompareAsync(_vms, request, Connections.Find, ct));
                 foreach (var r in results)
                 {
                     if (r.ProbeError != null) WriteWarning($"{r.Name}: probe failed: {r.ProbeError}");

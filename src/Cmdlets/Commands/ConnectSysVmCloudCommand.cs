@@ -114,8 +114,8 @@ namespace SysVmPatch.Cmdlets.Commands
                     refused ? ErrorCategory.AuthenticationError : ErrorCategory.ConnectionError, settings.Name);
                 return;
             }
-            ConnectionRegistry.Shared.Add(client, makeDefault: !NotDefault.IsPresent);
-            WriteObject(CloudConnectionInfo.From(client, ReferenceEquals(ConnectionRegistry.Shared.Default, client)));
+            Connections.Add(client, makeDefault: !NotDefault.IsPresent);
+            WriteObject(CloudConnectionInfo.From(client, ReferenceEquals(Connections.Default, client)));
         }
     }
 }

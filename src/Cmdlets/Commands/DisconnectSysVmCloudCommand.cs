@@ -15,10 +15,10 @@ namespace SysVmPatch.Cmdlets.Commands
 
         protected override void ProcessRecord()
         {
-            var names = Server ?? new[] { ConnectionRegistry.Shared.Default?.Name ?? "" };
+            var names = Server ?? new[] { Connections.Default?.Name ?? "" };
             foreach (var name in names)
             {
-                if (!ConnectionRegistry.Shared.Remove(name))
+                if (!Connections.Remove(name))
                     WriteEngineError(new CloudStackSettingsException(name.Length == 0 ? "Not connected to any CloudStack management server." : $"No connection named '{name}'."),
                     "ConnectionNotFound", ErrorCategory.ObjectNotFound, name);
             }

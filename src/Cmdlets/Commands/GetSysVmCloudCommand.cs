@@ -17,8 +17,8 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             var patterns = Name?.Select(n => new Engine.Text.WildcardMatcher(n)).ToList();
-            var current = ConnectionRegistry.Shared.Default;
-            var all = ConnectionRegistry.Shared.All.OfType<CloudStackClient>().ToList();
+            var current = Connections.Default;
+            var all = Connections.All.OfType<CloudStackClient>().ToList();
             foreach (var api in all)
             {
                 if (!Engine.Text.WildcardMatcher.AnyMatch(patterns, api.Name)) continue;

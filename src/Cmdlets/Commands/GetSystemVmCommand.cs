@@ -68,8 +68,8 @@ namespace SysVmPatch.Cmdlets.Commands
             try
             {
                 var names = new List<string>(_servers);
-                if (_defaultServer) names.Add(ConnectionRegistry.Shared.Get(null).Name);
-                var servers = ServerResolver.Resolve(names.ToArray());
+                if (_defaultServer) names.Add(Connections.Get(null).Name);
+                var servers = ServerResolver.Resolve(Connections, names.ToArray());
                 var vms = RunEngine((pump, ct) => ServerResolver.WithVerbose(servers, pump, () => InventoryReader.ReadAsync(servers, _queries, ct)));
                 WriteObject(vms, enumerateCollection: true);
             }

@@ -74,7 +74,7 @@ namespace SysVmPatch.Cmdlets.Commands
             {
                 var bundle = LoadBundle(ref tempBundle);
                 if (bundle is null) return;
-                var connections = ConnectionRegistry.Shared.All;
+                var connections = Connections.All;
                 var options = new LivePatchOptions
                 {
                     Bundle = bundle, Method = Method, Rollout = Pacing(), Ssh = RouteOptions(), Force = Force.IsPresent,
@@ -103,7 +103,7 @@ namespace SysVmPatch.Cmdlets.Commands
             try
             {
                 version = BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
-                    .Select(name => (name, (ServerResolver.ByName(name) as CloudStackClient)?.ManagementVersion)));
+                    .Select(name => (name, (Connections.Find(name) as CloudStackClient)?.ManagementVersion)));
             }
             catch (ArgumentException e)
             {

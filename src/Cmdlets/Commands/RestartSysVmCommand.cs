@@ -47,10 +47,10 @@ namespace SysVmPatch.Cmdlets.Commands
             var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(Timeout) };
             string runId = Guid.NewGuid().ToString();
             using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
-            var connections = Engine.CloudStack.ConnectionRegistry.Shared.All;
+            var connections = Connections.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {
-                var service = new RestartService(ServerResolver.ByName, History(), ssh is null ? null : new ServiceRestarter(ssh, RouteOptions(), pump.Verbose))
+                var service = new RestartService(Connections.Find, History(), ssh is null ? null : new ServiceRestarter(ssh, RouteOptions(), pump.Verbose))
                 {
                     Verbose = pump.Verbose,
                     Warning = pump.Warning,

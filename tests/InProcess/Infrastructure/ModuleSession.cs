@@ -53,15 +53,16 @@ namespace SysVmPatch.InProcess.Infrastructure
             return output;
         }
 
-        /// <summary>Runs a script expected to end in a terminating error; returns its ErrorRecord.</summary>
+        /// <summary>
+        /// Runs a script expected to end in a terminating error (ThrowTerminatingError, or a binding error); returns its
+        /// ErrorRecord. try/catch is what tells terminating from non-terminating errors: only the first are caught.
+        /// </summary>
         public ErrorRecord Terminating(string script)
         {
-            var ps = PowerShell.Create();
-            ps.Runspace = Runspace;
-            ps.AddScript(script);
-            var e = Assert.ThrowsAny<RuntimeException>(() => ps.Invoke());
-            ps.Dispose();
-            return e.ErrorRecord;
+            var output = Ok("try { " + script + " ; 'no terminating error' } catch { $_ }");
+            var record = output.LastOrDefault()?.BaseObject as ErrorRecord;
+            Assert.True(record != null, "expected a terminating error from: " + script);
+            return record!;
         }
 
         public void Dispose()
