@@ -54,10 +54,10 @@ namespace SysVmPatch.Cmdlets.Commands
         [ValidateNotNullOrEmpty]
         public string[]? Zone { get; set; }
 
-        /// <summary>The newest N records; with -Summary, the N most recent runs.</summary>
+        /// <summary>The newest N records; with -Summary, the N most recent runs. Default: all.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
-        public int Last { get; set; }
+        public int Last { get; set; } = int.MaxValue;
 
         /// <summary>The history file or folder; default $env:SYSVMPATCH_HISTORY_PATH, else the user's data folder.</summary>
         [Parameter]
