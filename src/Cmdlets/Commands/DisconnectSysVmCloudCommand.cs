@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SysVmPatch.Cmdlets.Completion;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.CloudStack;
 
@@ -11,6 +12,7 @@ namespace SysVmPatch.Cmdlets.Commands
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
+        [ArgumentCompleter(typeof(ServerCompleter))]
         public string[]? Server { get; set; }
 
         protected override void ProcessRecord()

@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
+using SysVmPatch.Cmdlets.Completion;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.CloudStack;
 
@@ -12,6 +13,7 @@ namespace SysVmPatch.Cmdlets.Commands
     {
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ServerCompleter))]
         public string[]? Name { get; set; }
 
         protected override void EndProcessing()
