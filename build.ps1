@@ -50,13 +50,15 @@ function Invoke-ModuleBuild {
     }
     if (Test-Path -LiteralPath $moduleBin) { Remove-Item -LiteralPath $moduleBin -Recurse -Force }
     Invoke-Dotnet publish (Join-Path $root 'src/Cmdlets/SysVmPatch.Cmdlets.csproj') -c $Configuration -o $moduleBin --nologo
-    if (Get-Module -ListAvailable -Name platyPS) {
-        Import-Module platyPS
-        New-ExternalHelp -Path (Join-Path $root 'docs/help') -OutputPath (Join-Path $moduleBin 'en-US') -Force | Out-Null
-    }
-    else {
-        Write-Warning 'platyPS is not installed: Get-Help will show syntax only. Install-Module platyPS to build the help.'
-    }
+    # Help: docs/help (PlatyPS markdown) to MAML and about_*.help.txt, with platyPS where it is installed, else with
+    # build/ConvertTo-MamlHelp.ps1's own converter. module/bin/en-US is what the package ships. Get-Help looks in
+    # <ModuleBase>/en-US, and the repository's SysVmPatch.psd1 has the repository root as its ModuleBase, so the
+    # repository layout gets a copy in en-US/ (ignored by git, like module/bin).
+    $helpOut = Join-Path $moduleBin 'en-US'
+    & (Join-Path $root 'build/ConvertTo-MamlHelp.ps1') -Path (Join-Path $root 'docs/help') -OutputPath $helpOut | Out-Null
+    $repoHelp = Join-Path $root 'en-US'
+    if (Test-Path -LiteralPath $repoHelp) { Remove-Item -LiteralPath $repoHelp -Recurse -Force }
+    Copy-Item -LiteralPath $helpOut -Destination $repoHelp -Recurse
     Write-Host "Built SysVmPatch $projectVersion into $moduleBin. Import-Module ./SysVmPatch.psd1 to load it."
 }
 
