@@ -130,7 +130,7 @@ Describe 'Compare-SysVmVersion decisions against a fixed target and bundle' {
         @{ Name = 's-1-VM'; Status = 'Outdated'; Action = 'LivePatch' }
         @{ Name = 'v-2-VM'; Status = 'UpToDate'; Action = 'None' }
         @{ Name = 'r-120-VM'; Status = 'Newer'; Action = 'None' }
-        @{ Name = 'r-130-VM'; Status = 'Unknown'; Action = 'None' }
+        @{ Name = 'r-130-VM'; Status = 'Unknown'; Action = 'Probe' }
     ) {
         $r = $byName[$Name]
         "$($r.Status)" | Should -Be $Status
@@ -167,7 +167,8 @@ Describe 'Compare-SysVmVersion decisions against a fixed target and bundle' {
         $results | Group-Object RecommendedAction | ForEach-Object { $groups[$_.Name] = $_.Count }
         $groups['LivePatch'] | Should -Be 2
         $groups['Recreate'] | Should -Be 1
-        $groups['None'] | Should -Be 4
+        $groups['None'] | Should -Be 3
+        $groups['Probe'] | Should -Be 1
     }
 
     It 'reads nothing from the VMs themselves' {
@@ -211,7 +212,7 @@ Describe "Get-SystemVm | Compare-SysVmVersion against the test world$labNote" -S
         foreach ($r in $results) {
             $r.TargetVersion | Should -Be $serverVersion
             $r.Server | Should -Be 'lab'
-            "$($r.RecommendedAction)" | Should -BeIn @('None', 'LivePatch', 'Recreate')
+            "$($r.RecommendedAction)" | Should -BeIn @('None', 'LivePatch', 'Recreate', 'Probe')
             $r.Reason | Should -Not -BeNullOrEmpty
         }
     }
@@ -241,7 +242,7 @@ Describe "Get-SystemVm | Compare-SysVmVersion against the test world$labNote" -S
     It 'groups the fleet by RecommendedAction without losing a VM' {
         $groups = @(Get-SystemVm | Compare-SysVmVersion -BundlePath $bundle.Path | Group-Object RecommendedAction)
         ($groups | Measure-Object Count -Sum).Sum | Should -Be $vms.Count
-        foreach ($g in $groups) { $g.Name | Should -BeIn @('None', 'LivePatch', 'Recreate') }
+        foreach ($g in $groups) { $g.Name | Should -BeIn @('None', 'LivePatch', 'Recreate', 'Probe') }
     }
 
     It 'compares VMs of two connections, each against its own server' {

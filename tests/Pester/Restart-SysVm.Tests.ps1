@@ -58,7 +58,7 @@ Describe 'Restart-SysVm parameters' {
     }
 
     It 'has the rollout and SSH parameters' {
-        Assert-CommandHasParameter -Command $command -Name (@('Wait', 'Timeout', 'Force') + $RolloutAndSshParameters)
+        Assert-CommandHasParameter -Command $command -Name (@('Wait', 'TimeoutSec', 'Force') + $RolloutAndSshParameters)
     }
 
     It 'declares RestartResult as its output' {
@@ -71,7 +71,7 @@ Describe 'Restart-SysVm parameters' {
 
     It 'rejects -<Parameter> <Value> while binding' -ForEach @(
         $RolloutRejectedValues
-        @{ Parameter = 'Timeout'; Value = 0 }
+        @{ Parameter = 'TimeoutSec'; Value = 0 }
         @{ Parameter = 'Mode'; Value = 'Shutdown' }
     ) {
         $arguments = @{ Vm = (New-TestVm -Name r-1-VM); $Parameter = $Value; WhatIf = $true }
@@ -217,7 +217,7 @@ Describe "Restart-SysVm against the test world$labNote" -Skip:($null -ne $labSki
         $routers = @(Get-SystemVm -Type Router -State Running | Select-Object -First 2)
         if ($routers.Count -lt 2) { Set-ItResult -Skipped -Because 'the test world has fewer than two running routers' ; return }
         $history = Join-Path $TestDrive 'lab-reboot-history.jsonl'
-        $results = @($routers | Restart-SysVm -Mode Reboot -Wait -Timeout 300 -Confirm:$false -HistoryPath $history -ErrorAction Stop)
+        $results = @($routers | Restart-SysVm -Mode Reboot -Wait -TimeoutSec 300 -Confirm:$false -HistoryPath $history -ErrorAction Stop)
 
         $results.Count | Should -Be 2
         @($results.VmId | Sort-Object) | Should -Be @($routers.Id | Sort-Object)

@@ -201,14 +201,14 @@ function New-TestBundle {
 # and values each of them refuses while binding (as -ForEach data of 'rejects -<Parameter> <Value> while binding',
 # so they are defined here, where BeforeDiscovery sees them).
 $RolloutAndSshParameters = @(
-    'BatchSize', 'ThrottleLimit', 'MaxFailures', 'Delay', 'HistoryPath',
+    'BatchSize', 'ThrottleLimit', 'MaxFailures', 'DelaySec', 'HistoryPath',
     'KeyFile', 'JumpKeyFile', 'KnownHostsFile', 'JumpHost', 'JumpUser', 'ConnectTimeoutSec', 'SshOption'
 )
 $RolloutRejectedValues = @(
     @{ Parameter = 'BatchSize'; Value = 0 }
     @{ Parameter = 'ThrottleLimit'; Value = 0 }
     @{ Parameter = 'MaxFailures'; Value = -1 }
-    @{ Parameter = 'Delay'; Value = -1 }
+    @{ Parameter = 'DelaySec'; Value = -1 }
     @{ Parameter = 'HistoryPath'; Value = '' }
     @{ Parameter = 'ConnectTimeoutSec'; Value = 0 }
 )

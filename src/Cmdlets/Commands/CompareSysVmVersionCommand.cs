@@ -41,12 +41,17 @@ namespace SysVmPatch.Cmdlets.Commands
         [ValidateRange(1, 256)]
         public int ThrottleLimit { get; set; } = 16;
 
+        private const int ProgressActivityId = 0x5359_5643; // "SYVC"
+        private const string ProgressActivity = "Compare-SysVmVersion -Probe";
+
         protected override void ProcessRecord() => _vms.AddRange(Vm);
 
         protected override void EndProcessing()
         {
             if (_vms.Count == 0) return;
             using var ssh = Probe.IsPresent ? new OpenSshClient() : null;
+            var connections = Connections.All;
+            // Paths are resolved here, on the pipeline thread; the workers only get the results.
             var request = new ComparisonRequest
             {
                 Prober = ssh is null ? null : new SshVmProber(ssh, RouteOptions()),
@@ -56,7 +61,10 @@ namespace SysVmPatch.Cmdlets.Commands
             };
             try
             {
-                var results = RunEngine((pump, ct) => ComparisonService.CompareAsync(_vms, request, ServerResolver.ByName, ct));
+                // Probes run on worker threads: their verbose lines and progress reach PowerShell through the pump.
+                var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
+                    ComparisonService.CompareAsync(_vms, Reporting(request, pump), Connections.Find, ct)));
+                if (ssh != null) WriteProgress(new ProgressRecord(ProgressActivityId, ProgressActivity, "done") { RecordType = ProgressRecordType.Completed });
                 foreach (var r in results)
                 {
                     if (r.ProbeError != null) WriteWarning($"{r.Name}: probe failed: {r.ProbeError}");
@@ -74,5 +82,14 @@ namespace SysVmPatch.Cmdlets.Commands
             {
             }
         }
+
+        private static ComparisonRequest Reporting(ComparisonRequest request, PipelinePump pump) => request with
+        {
+            Verbose = pump.Verbose,
+            Progress = p => pump.Post(c => c.WriteProgress(new ProgressRecord(ProgressActivityId, ProgressActivity, $"{p.Done} of {p.Total} VMs probed, {p.VmName} done")
+            {
+                PercentComplete = p.Total == 0 ? 100 : p.Done * 100 / p.Total,
+            })),
+        };
     }
 }

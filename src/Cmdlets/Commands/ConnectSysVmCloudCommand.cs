@@ -56,17 +56,21 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         public SwitchParameter SkipCertificateCheck { get; set; }
 
+        /// <summary>Seconds per API request; unless given, $env:CLOUDSTACK_TIMEOUT with -FromEnvironment, else 60.</summary>
         [Parameter]
         [ValidateRange(1, 3600)]
-        public int TimeoutSec { get; set; }
+        public int TimeoutSec { get; set; } = 60;
 
+        /// <summary>Retries after HTTP 5xx answers or broken connections; unless given, the profile's, else 3.</summary>
         [Parameter]
         [ValidateRange(0, 20)]
-        public int RetryCount { get; set; } = -1;
+        public int RetryCount { get; set; } = 3;
 
         /// <summary>Keep the current default connection as the default.</summary>
         [Parameter]
         public SwitchParameter NotDefault { get; set; }
+
+        private bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
         protected override void EndProcessing()
         {
@@ -83,8 +87,9 @@ namespace SysVmPatch.Cmdlets.Commands
                 settings = settings.With(
                     name: Name,
                     skipCertificateCheck: SkipCertificateCheck.IsPresent ? true : (bool?)null,
-                    timeout: TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null,
-                    retryCount: RetryCount >= 0 ? RetryCount : (int?)null);
+                    // Only what the user gave overrides the profile or environment: the declared defaults are the engine's.
+                    timeout: IsBound(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null,
+                    retryCount: IsBound(nameof(RetryCount)) ? RetryCount : (int?)null);
                 settings.Validate();
             }
             catch (Exception e) when (e is CloudStackSettingsException || e is ArgumentException || e is System.IO.IOException)
@@ -114,8 +119,8 @@ namespace SysVmPatch.Cmdlets.Commands
                     refused ? ErrorCategory.AuthenticationError : ErrorCategory.ConnectionError, settings.Name);
                 return;
             }
-            ConnectionRegistry.Shared.Add(client, makeDefault: !NotDefault.IsPresent);
-            WriteObject(CloudConnectionInfo.From(client, ReferenceEquals(ConnectionRegistry.Shared.Default, client)));
+            Connections.Add(client, makeDefault: !NotDefault.IsPresent);
+            WriteObject(CloudConnectionInfo.From(client, ReferenceEquals(Connections.Default, client)));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SysVmPatch.Cmdlets.Completion;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.CloudStack;
 
@@ -11,14 +12,15 @@ namespace SysVmPatch.Cmdlets.Commands
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
+        [ArgumentCompleter(typeof(ServerCompleter))]
         public string[]? Server { get; set; }
 
         protected override void ProcessRecord()
         {
-            var names = Server ?? new[] { ConnectionRegistry.Shared.Default?.Name ?? "" };
+            var names = Server ?? new[] { Connections.Default?.Name ?? "" };
             foreach (var name in names)
             {
-                if (!ConnectionRegistry.Shared.Remove(name))
+                if (!Connections.Remove(name))
                     WriteEngineError(new CloudStackSettingsException(name.Length == 0 ? "Not connected to any CloudStack management server." : $"No connection named '{name}'."),
                     "ConnectionNotFound", ErrorCategory.ObjectNotFound, name);
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using SysVmPatch.Cmdlets.Completion;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.History;
 
@@ -21,6 +22,7 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[]? VmName { get; set; }
 
@@ -41,6 +43,7 @@ namespace SysVmPatch.Cmdlets.Commands
         /// <summary>Run ids (exact). Binds from a piped object's RunId (Invoke-LivePatch results, summaries).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RunIdCompleter))]
         public string[]? RunId { get; set; }
 
         [Parameter]
@@ -52,12 +55,13 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ZoneCompleter))]
         public string[]? Zone { get; set; }
 
-        /// <summary>The newest N records; with -Summary, the N most recent runs.</summary>
+        /// <summary>The newest N records; with -Summary, the N most recent runs. Default: all.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
-        public int Last { get; set; }
+        public int Last { get; set; } = int.MaxValue;
 
         /// <summary>The history file or folder; default $env:SYSVMPATCH_HISTORY_PATH, else the user's data folder.</summary>
         [Parameter]

@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
+using SysVmPatch.Cmdlets.Completion;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.CloudStack;
 
@@ -12,13 +13,14 @@ namespace SysVmPatch.Cmdlets.Commands
     {
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ServerCompleter))]
         public string[]? Name { get; set; }
 
         protected override void EndProcessing()
         {
             var patterns = Name?.Select(n => new Engine.Text.WildcardMatcher(n)).ToList();
-            var current = ConnectionRegistry.Shared.Default;
-            var all = ConnectionRegistry.Shared.All.OfType<CloudStackClient>().ToList();
+            var current = Connections.Default;
+            var all = Connections.All.OfType<CloudStackClient>().ToList();
             foreach (var api in all)
             {
                 if (!Engine.Text.WildcardMatcher.AnyMatch(patterns, api.Name)) continue;

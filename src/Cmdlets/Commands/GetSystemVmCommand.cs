@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using SysVmPatch.Cmdlets.Completion;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.CloudStack;
 using SysVmPatch.Engine.Inventory;
@@ -18,6 +19,7 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [Alias("VmName")]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Name { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -31,6 +33,7 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [Alias("ZoneName", "ZoneId")]
+        [ArgumentCompleter(typeof(ZoneCompleter))]
         public string[]? Zone { get; set; }
 
         [Parameter]
@@ -41,6 +44,7 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [Alias("HostId")]
+        [ArgumentCompleter(typeof(HostNameCompleter))]
         public string[]? HostName { get; set; }
 
         [Parameter]
@@ -49,6 +53,7 @@ namespace SysVmPatch.Cmdlets.Commands
 
         /// <summary>Connection names; default: the default connection. Binds the Server of piped VMs and history records.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ServerCompleter))]
         public string[]? Server { get; set; }
 
         // Piped inputs are collected and answered from one read of each server, not one read per input.
@@ -68,8 +73,8 @@ namespace SysVmPatch.Cmdlets.Commands
             try
             {
                 var names = new List<string>(_servers);
-                if (_defaultServer) names.Add(ConnectionRegistry.Shared.Get(null).Name);
-                var servers = ServerResolver.Resolve(names.ToArray());
+                if (_defaultServer) names.Add(Connections.Get(null).Name);
+                var servers = ServerResolver.Resolve(Connections, names.ToArray());
                 var vms = RunEngine((pump, ct) => ServerResolver.WithVerbose(servers, pump, () => InventoryReader.ReadAsync(servers, _queries, ct)));
                 WriteObject(vms, enumerateCollection: true);
             }

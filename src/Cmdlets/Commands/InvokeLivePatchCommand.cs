@@ -59,7 +59,7 @@ namespace SysVmPatch.Cmdlets.Commands
         [ValidateRange(30, 7200)]
         public int AgentTimeoutSec { get; set; } = 600;
 
-        /// <summary>Patch even VMs already at the bundle's signature, and ask no confirmation.</summary>
+        /// <summary>Patch even VMs already at the bundle's signature (a no-op re-patch). Confirmation still follows -Confirm/$ConfirmPreference.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -74,7 +74,7 @@ namespace SysVmPatch.Cmdlets.Commands
             {
                 var bundle = LoadBundle(ref tempBundle);
                 if (bundle is null) return;
-                var connections = ConnectionRegistry.Shared.All;
+                var connections = Connections.All;
                 var options = new LivePatchOptions
                 {
                     Bundle = bundle, Method = Method, Rollout = Pacing(), Ssh = RouteOptions(), Force = Force.IsPresent,
@@ -103,7 +103,7 @@ namespace SysVmPatch.Cmdlets.Commands
             try
             {
                 version = BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
-                    .Select(name => (name, (ServerResolver.ByName(name) as CloudStackClient)?.ManagementVersion)));
+                    .Select(name => (name, (Connections.Find(name) as CloudStackClient)?.ManagementVersion)));
             }
             catch (ArgumentException e)
             {
@@ -133,17 +133,19 @@ namespace SysVmPatch.Cmdlets.Commands
             }
         }
 
-        /// <summary>Every VM the plan skips is reported; each VM to patch is confirmed (-Force: no prompt; -WhatIf: printed only).</summary>
+        /// <summary>
+        /// Every VM the plan skips is reported; each VM to patch goes through ShouldProcess, -Force or not, as PowerShell's
+        /// convention has it (-WhatIf prints, -Confirm or $ConfirmPreference asks; -Force only lets a re-patch through).
+        /// </summary>
         private List<Engine.Inventory.SystemVm> ChooseVms(LivePatchPlan plan, PatchBundle bundle)
         {
             var chosen = new List<Engine.Inventory.SystemVm>();
-            bool ask = !Force.IsPresent || WhatIfRequested();
             foreach (var entry in plan.Entries)
             {
                 if (entry.Action != LivePatchAction.Patch) { chosen.Add(entry.Vm); continue; }
                 var vm = entry.Vm;
                 string action = $"live-patch from {entry.FromVersion ?? "unknown version"} (scripts {Short(vm.ScriptsSignature)}) to {bundle.Describe()} in batch {entry.Batch}";
-                if (!ask || ShouldProcess($"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})", action)) chosen.Add(vm);
+                if (ShouldProcess($"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})", action)) chosen.Add(vm);
             }
             // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
             return WhatIfRequested() ? new List<Engine.Inventory.SystemVm>() : chosen;

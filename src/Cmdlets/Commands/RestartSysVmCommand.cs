@@ -24,10 +24,11 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
-        /// <summary>Seconds to wait for each VM with -Wait (and for the Services mode's SSH command).</summary>
+        /// <summary>Seconds to wait for each VM with -Wait (and for the Services mode's SSH command); -Timeout is the old name.</summary>
         [Parameter]
         [ValidateRange(1, 86400)]
-        public int Timeout { get; set; } = 600;
+        [Alias("Timeout")]
+        public int TimeoutSec { get; set; } = 600;
 
         /// <summary>Stop and reboot with CloudStack's forced=true.</summary>
         [Parameter]
@@ -44,13 +45,13 @@ namespace SysVmPatch.Cmdlets.Commands
             var chosen = Confirmed(Vms, vm => $"restart ({Describe(vm)})");
             if (chosen.Count == 0) return;
 
-            var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(Timeout) };
+            var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
             string runId = Guid.NewGuid().ToString();
             using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
-            var connections = Engine.CloudStack.ConnectionRegistry.Shared.All;
+            var connections = Connections.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {
-                var service = new RestartService(ServerResolver.ByName, History(), ssh is null ? null : new ServiceRestarter(ssh, RouteOptions(), pump.Verbose))
+                var service = new RestartService(Connections.Find, History(), ssh is null ? null : new ServiceRestarter(ssh, RouteOptions(), pump.Verbose))
                 {
                     Verbose = pump.Verbose,
                     Warning = pump.Warning,

@@ -25,20 +25,21 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         [ValidateRange(1, 10000)]
         public int BatchSize { get; set; } = 10;
 
-        /// <summary>VMs worked on at once within a batch; default the whole batch.</summary>
+        /// <summary>VMs worked on at once within a batch; default the whole batch (10000 is the largest batch).</summary>
         [Parameter]
-        [ValidateRange(1, 1000)]
-        public int ThrottleLimit { get; set; }
+        [ValidateRange(1, 10000)]
+        public int ThrottleLimit { get; set; } = 10000;
 
-        /// <summary>Once more VMs than this have failed, no further batch starts.</summary>
+        /// <summary>Once more VMs than this have failed, no further batch starts; default no limit.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
-        public int MaxFailures { get; set; } = -1;
+        public int MaxFailures { get; set; } = int.MaxValue;
 
-        /// <summary>Seconds to wait between batches.</summary>
+        /// <summary>Seconds to wait between batches (-Delay is the old name, kept as an alias).</summary>
         [Parameter]
         [ValidateRange(0, 86400)]
-        public int Delay { get; set; }
+        [Alias("Delay")]
+        public int DelaySec { get; set; }
 
         /// <summary>The history file; default $env:SYSVMPATCH_HISTORY_PATH, else the user's data folder.</summary>
         [Parameter]
@@ -62,9 +63,9 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         internal RolloutOptions Pacing() => new RolloutOptions
         {
             BatchSize = BatchSize,
-            ThrottleLimit = ThrottleLimit > 0 ? ThrottleLimit : (int?)null,
-            MaxFailures = MaxFailures >= 0 ? MaxFailures : (int?)null,
-            Delay = TimeSpan.FromSeconds(Delay),
+            ThrottleLimit = ThrottleLimit < BatchSize ? ThrottleLimit : (int?)null,
+            MaxFailures = MaxFailures < int.MaxValue ? MaxFailures : (int?)null,
+            Delay = TimeSpan.FromSeconds(DelaySec),
         };
 
         internal HistoryStore History() => new HistoryStore(HistoryPath is null ? null : GetUnresolvedProviderPathFromPSPath(HistoryPath));

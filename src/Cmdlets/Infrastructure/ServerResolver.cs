@@ -10,10 +10,10 @@ namespace SysVmPatch.Cmdlets.Infrastructure
     internal static class ServerResolver
     {
         /// <summary>Throws CloudStackSettingsException naming the unknown server, or saying to connect first.</summary>
-        public static IReadOnlyList<ICloudStackApi> Resolve(string[]? servers) =>
+        public static IReadOnlyList<ICloudStackApi> Resolve(ConnectionRegistry registry, string[]? servers) =>
             servers is null || servers.Length == 0
-                ? new[] { ConnectionRegistry.Shared.Get(null) }
-                : servers.Distinct(System.StringComparer.OrdinalIgnoreCase).Select(s => ConnectionRegistry.Shared.Get(s)).ToList();
+                ? new[] { registry.Get(null) }
+                : servers.Distinct(System.StringComparer.OrdinalIgnoreCase).Select(s => registry.Get(s)).ToList();
 
         /// <summary>
         /// Runs <paramref name="work"/> with the clients' request log going to this cmdlet's -Verbose stream, and
@@ -26,9 +26,5 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             try { return await work().ConfigureAwait(false); }
             finally { foreach (var c in clients) c.VerboseLog = null; }
         }
-
-        /// <summary>The connection a VM came from, or null when it is no longer connected.</summary>
-        public static ICloudStackApi? ByName(string name) =>
-            ConnectionRegistry.Shared.TryGet(name, out var api) ? api : null;
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using SysVmPatch.Engine.CloudStack;
 
 namespace SysVmPatch.Cmdlets.Infrastructure
 {
@@ -13,6 +14,12 @@ namespace SysVmPatch.Cmdlets.Infrastructure
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private bool _disposed;
+
+        /// <summary>
+        /// This runspace's connections, captured when PowerShell constructs the cmdlet on the pipeline thread (engine
+        /// worker threads have no runspace of their own to look it up from).
+        /// </summary>
+        internal ConnectionRegistry Connections { get; } = RunspaceConnections.ForCurrentRunspace();
 
         /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
         protected CancellationToken CancelToken => _stopping.Token;

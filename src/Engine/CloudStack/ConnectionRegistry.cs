@@ -5,7 +5,8 @@ namespace SysVmPatch.Engine.CloudStack
 {
     /// <summary>
     /// The connections a session holds, by name, PowerCLI style: the most recent connect becomes the default;
-    /// cmdlets without -Server use the default. Thread-safe. Cmdlets share <see cref="Shared"/>.
+    /// cmdlets without -Server use the default. Thread-safe. The cmdlets keep one per PowerShell runspace (so
+    /// ForEach-Object -Parallel and hosted runspaces each have their own default), never one per process.
     /// </summary>
     public sealed class ConnectionRegistry
     {
@@ -13,9 +14,6 @@ namespace SysVmPatch.Engine.CloudStack
         // In connect order, so removing the default falls back to the most recent remaining connection.
         private readonly List<ICloudStackApi> _connections = new List<ICloudStackApi>();
         private ICloudStackApi? _default;
-
-        /// <summary>The one registry of a PowerShell session's cmdlets.</summary>
-        public static ConnectionRegistry Shared { get; } = new ConnectionRegistry();
 
         /// <summary>
         /// Adds <paramref name="connection"/>; one of the same name is replaced (and disposed).
@@ -60,6 +58,9 @@ namespace SysVmPatch.Engine.CloudStack
             }
         }
 
+        /// <summary>The connection named <paramref name="name"/>, or null when there is none (a VM whose server was disconnected).</summary>
+        public ICloudStackApi? Find(string name) => TryGet(name, out var connection) ? connection : null;
+
         public bool TryGet(string name, out ICloudStackApi? connection)
         {
             lock (_lock)
@@ -85,6 +86,19 @@ namespace SysVmPatch.Engine.CloudStack
             }
             (removed as IDisposable)?.Dispose();
             return true;
+        }
+
+        /// <summary>Removes and disposes every connection: the session that held them has ended.</summary>
+        public void Clear()
+        {
+            ICloudStackApi[] all;
+            lock (_lock)
+            {
+                all = _connections.ToArray();
+                _connections.Clear();
+                _default = null;
+            }
+            foreach (var c in all) (c as IDisposable)?.Dispose();
         }
 
         /// <summary>Every connection, in connect order.</summary>

@@ -19,7 +19,6 @@ namespace SysVmPatch.Engine.Inventory
             {
                 Role = kind,
                 AgentState = item.GetString("agentstate"),
-                TemplateName = item.GetString("templatename"),
             };
         }
 
@@ -65,6 +64,8 @@ namespace SysVmPatch.Engine.Inventory
                 PublicIp = item.GetString("publicip"),
                 TemplateVersion = item.GetString("version"),
                 TemplateId = item.GetString("templateid"),
+                // listSystemVms and listRouters both name the template (templatename beside templateid).
+                TemplateName = item.GetString("templatename"),
                 Created = ParseDate(item.GetString("created")),
                 Server = server,
             };

@@ -1,7 +1,12 @@
+using System;
+
 namespace SysVmPatch.Engine.Versions
 {
+    /// <summary>How far the probes are: <paramref name="Done"/> of <paramref name="Total"/> VMs, the last one named.</summary>
+    public sealed record ComparisonProgress(int Done, int Total, string VmName);
+
     /// <summary>What Compare-SysVmVersion measures against, and how.</summary>
-    public sealed class ComparisonRequest
+    public sealed record ComparisonRequest
     {
         /// <summary>A fixed target version; null: each VM's management server's version (listCapabilities).</summary>
         public string? TargetVersion { get; init; }
@@ -11,5 +16,9 @@ namespace SysVmPatch.Engine.Versions
         public IVmProber? Prober { get; init; }
         /// <summary>How many VMs are probed at once.</summary>
         public int ThrottleLimit { get; init; } = 16;
+        /// <summary>Called from worker threads as each probe starts and ends (the cmdlet forwards it to -Verbose).</summary>
+        public Action<string>? Verbose { get; init; }
+        /// <summary>Called from worker threads after each probe (the cmdlet turns it into a progress bar).</summary>
+        public Action<ComparisonProgress>? Progress { get; init; }
     }
 }

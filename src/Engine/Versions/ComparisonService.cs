@@ -38,6 +38,7 @@ namespace SysVmPatch.Engine.Versions
             })).Value;
 
             using var gate = new SemaphoreSlim(Math.Max(1, request.ThrottleLimit));
+            int probed = 0;
             var tasks = vms.Select(async vm =>
             {
                 var target = await TargetFor(vm).ConfigureAwait(false);
@@ -45,13 +46,23 @@ namespace SysVmPatch.Engine.Versions
                 if (request.Prober != null)
                 {
                     await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try { probe = await request.Prober.ProbeAsync(vm, cancellationToken).ConfigureAwait(false); }
+                    try
+                    {
+                        request.Verbose?.Invoke($"{vm.Name}: probing over SSH");
+                        probe = await request.Prober.ProbeAsync(vm, cancellationToken).ConfigureAwait(false);
+                        request.Verbose?.Invoke($"{vm.Name}: " + Describe(probe));
+                    }
                     finally { gate.Release(); }
+                    request.Progress?.Invoke(new ComparisonProgress(Interlocked.Increment(ref probed), vms.Count, vm.Name));
                 }
                 return VersionComparer.Compare(vm, target, probe);
             }).ToList();
             return await Task.WhenAll(tasks).ConfigureAwait(false);
         }
+
+        private static string Describe(VmProbe probe) => probe.Error != null
+            ? "probe failed: " + probe.Error
+            : $"release '{probe.ReleaseLine?.Trim()}', scripts {probe.Signature ?? "unknown"}, boot {(probe.BootFinished ? "finished" : "not finished")}";
 
         private static string Join(string a, string b) => a.Length == 0 ? b : a + ", " + b;
     }

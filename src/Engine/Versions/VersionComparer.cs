@@ -74,14 +74,16 @@ namespace SysVmPatch.Engine.Versions
                 case VersionStatus.Newer:
                     return (RecommendedAction.None, $"runs {current}, newer than the target {target.Version}");
                 case VersionStatus.Unknown:
-                    return (RecommendedAction.None, probe?.Error != null
-                        ? $"probe failed: {probe.Error}"
-                        : "neither version nor scripts signature is known; run with -Probe or give -BundlePath");
+                    // A failed probe is not worth repeating blindly: None, and the reason says what failed.
+                    return probe?.Error != null
+                        ? (RecommendedAction.None, $"probe failed: {probe.Error}")
+                        : (RecommendedAction.Probe, "neither version nor scripts signature is known; run with -Probe or give -BundlePath");
             }
             if (probe != null && probe.Error is null && !probe.BootFinished)
                 return (RecommendedAction.None, "boot not finished (/var/cache/cloud/boot_up_done missing); check again later");
             if (support.Supported == false) return (RecommendedAction.Recreate, support.Reason);
-            if (support.Supported == null) return (RecommendedAction.None, support.Reason);
+            // Outdated, but the template release is UNKNOWN: only the VM's /etc/cloudstack-release can tell patch from recreate.
+            if (support.Supported == null) return (probe is null ? RecommendedAction.Probe : RecommendedAction.None, support.Reason);
             string what = signatureMatches == false ? "scripts signature differs from the target's" : $"runs {current}, target {target.Version}";
             return (RecommendedAction.LivePatch, $"{what}; {support.Reason}");
         }

@@ -20,5 +20,7 @@ namespace SysVmPatch.Engine.Versions
         LivePatch,
         /// <summary>Destroy and recreate (restartNetwork cleanup=true for routers): the template is too old to live-patch.</summary>
         Recreate,
+        /// <summary>Not enough is known to decide (template release or version UNKNOWN): run Compare-SysVmVersion -Probe.</summary>
+        Probe,
     }
 }

@@ -81,6 +81,20 @@ namespace SysVmPatch.Tests.CloudStack
         }
 
         [Fact]
+        public void Clear_disposes_every_connection_and_leaves_no_default()
+        {
+            var registry = new ConnectionRegistry();
+            var a = new Conn("a");
+            var b = new Conn("b");
+            registry.Add(a); registry.Add(b);
+            registry.Clear();
+            Assert.True(a.Disposed && b.Disposed);
+            Assert.Empty(registry.All);
+            Assert.Null(registry.Default);
+            Assert.Null(registry.Find("a"));
+        }
+
+        [Fact]
         public void ConcurrentAddsAndRemovesKeepTheRegistryConsistent()
         {
             var registry = new ConnectionRegistry();

@@ -39,7 +39,7 @@ namespace SysVmPatch.Tests.Inventory
                 "{\"id\":\"s1\",\"name\":\"s-1-VM\",\"systemvmtype\":\"secondarystoragevm\",\"state\":\"Running\",\"agentstate\":\"Up\",\"version\":\"4.18.0.0\",\"zoneid\":\"z1\",\"zonename\":\"zone1\",\"hostid\":\"h1\",\"hostname\":\"kvm-01\",\"hypervisor\":\"KVM\",\"linklocalip\":\"169.254.1.1\",\"privateip\":\"198.19.1.1\",\"created\":\"2024-01-31T10:20:30+0000\"}," +
                 "{\"id\":\"v2\",\"name\":\"v-2-VM\",\"systemvmtype\":\"consoleproxy\",\"state\":\"Stopped\",\"version\":\"4.18.0.0\",\"zoneid\":\"z2\",\"zonename\":\"zone2\",\"hostid\":\"h9\"}]}}",
             ["listRouters"] = "{\"listroutersresponse\":{\"count\":1,\"router\":[" +
-                "{\"id\":\"r3\",\"name\":\"r-3-VM\",\"role\":\"VIRTUAL_ROUTER\",\"state\":\"Running\",\"version\":\"4.18.0\",\"softwareversion\":\"4.18.0.0\",\"scriptsversion\":\"abc\",\"requiresupgrade\":true,\"isredundantrouter\":true,\"redundantstate\":\"BACKUP\",\"zoneid\":\"z1\",\"zonename\":\"zone1\",\"hostid\":\"h1\",\"linklocalip\":\"169.254.1.3\",\"vpcid\":\"vpc1\",\"vpcname\":\"prod\"}]}}",
+                "{\"id\":\"r3\",\"name\":\"r-3-VM\",\"role\":\"VIRTUAL_ROUTER\",\"state\":\"Running\",\"version\":\"4.18.0\",\"softwareversion\":\"4.18.0.0\",\"scriptsversion\":\"abc\",\"requiresupgrade\":true,\"isredundantrouter\":true,\"redundantstate\":\"BACKUP\",\"zoneid\":\"z1\",\"zonename\":\"zone1\",\"hostid\":\"h1\",\"linklocalip\":\"169.254.1.3\",\"vpcid\":\"vpc1\",\"vpcname\":\"prod\",\"templateid\":\"t7\",\"templatename\":\"SystemVM Template (KVM) 4.18.0\"}]}}",
         });
 
         [Fact]
@@ -58,6 +58,8 @@ namespace SysVmPatch.Tests.Inventory
             Assert.Equal(SystemVmType.Router, r.Type);
             Assert.True(r.IsRedundant);
             Assert.Equal("BACKUP", r.RedundantState);
+            Assert.Equal("t7", r.TemplateId);
+            Assert.Equal("SystemVM Template (KVM) 4.18.0", r.TemplateName);
             Assert.Equal("abc", r.ScriptsSignature);
             Assert.True(r.RequiresUpgrade);
             Assert.Equal("kvm-01", r.HostName);

@@ -52,13 +52,32 @@ namespace SysVmPatch.Tests.Versions
         }
 
         [Fact]
-        public void Unknown_version_and_no_signature_is_unknown()
+        public void Unknown_version_and_no_signature_is_unknown_and_asks_for_a_probe()
         {
             var vm = new SystemVm { Name = "s-1-VM", Type = SystemVmType.SSVM, TemplateVersion = "UNKNOWN" };
             var c = VersionComparer.Compare(vm, ServerOnly);
             Assert.Equal(VersionStatus.Unknown, c.Status);
-            Assert.Equal(RecommendedAction.None, c.RecommendedAction);
+            Assert.Equal(RecommendedAction.Probe, c.RecommendedAction);
             Assert.Contains("-Probe", c.Reason);
+        }
+
+        [Fact]
+        public void An_outdated_router_whose_template_is_UNKNOWN_is_probed_not_left_alone()
+        {
+            var c = VersionComparer.Compare(Router("UNKNOWN", Old, software: "4.18.0.0"), Bundle);
+            Assert.Equal(VersionStatus.Outdated, c.Status);
+            Assert.Null(c.LivePatchSupported);
+            Assert.Equal(RecommendedAction.Probe, c.RecommendedAction);
+            Assert.Contains("-Probe", c.Reason);
+        }
+
+        [Fact]
+        public void A_failed_probe_of_an_unknown_VM_is_not_recommended_again()
+        {
+            var vm = new SystemVm { Name = "s-1-VM", Type = SystemVmType.SSVM, TemplateVersion = "UNKNOWN" };
+            var c = VersionComparer.Compare(vm, ServerOnly, VmProbe.Failed("connection refused"));
+            Assert.Equal(RecommendedAction.None, c.RecommendedAction);
+            Assert.Contains("connection refused", c.Reason);
         }
 
         [Fact]

@@ -1,0 +1,110 @@
+using System.Linq;
+using SysVmPatch.InProcess.Infrastructure;
+
+namespace SysVmPatch.InProcess
+{
+    /// <summary>
+    /// -WhatIf, -Confirm, $ConfirmPreference and -Force as PowerShell defines them, against the fake CloudStack:
+    /// what the server received is the proof that something did or did not run.
+    /// </summary>
+    public sealed class ShouldProcessTests : IClassFixture<FakeCloud>
+    {
+        private readonly FakeCloud _cloud;
+        public ShouldProcessTests(FakeCloud cloud) { _cloud = cloud; }
+
+        private const string TwoRouters = "$vms = @(Get-SystemVm -Type Router -Server fake | Where-Object { -not $_.IsRedundant } | Select-Object -First 2);";
+
+        private int Reboots() => _cloud.Server.CallsOf("rebootRouter").Count;
+
+        [Fact]
+        public void WhatIf_reboots_nothing_and_says_what_it_would_do()
+        {
+            using var s = new ModuleSession();
+            int before = Reboots();
+            var output = s.Ok(_cloud.Connect() + TwoRouters + "$vms | Restart-SysVm -Mode Reboot -WhatIf -HistoryPath $HistoryPath");
+            Assert.Empty(output);
+            Assert.Equal(before, Reboots());
+            Assert.Empty(s.Host.Prompts);
+        }
+
+        [Fact]
+        public void WhatIf_with_Force_changes_nothing_either()
+        {
+            using var s = new ModuleSession();
+            int before = Reboots();
+            using var bundle = new TinyBundle();
+            s.Ok(_cloud.Connect() + TwoRouters + "$vms | Restart-SysVm -Mode Reboot -WhatIf -Force -HistoryPath $HistoryPath");
+            var patched = s.Ok(TwoRouters + $"$vms | Invoke-LivePatch -BundlePath '{bundle.Folder}' -TargetVersion 4.19.1 -WhatIf -Force -HistoryPath $HistoryPath -ConnectTimeoutSec 1");
+            Assert.Equal(before, Reboots());
+            Assert.Empty(patched); // no result: no VM was contacted, so none can be reported
+            Assert.False(System.IO.File.Exists(s.HistoryPath), "-WhatIf wrote history");
+        }
+
+        [Fact]
+        public void The_default_ConfirmPreference_asks_before_each_reboot_and_No_stops_it()
+        {
+            using var s = new ModuleSession();
+            s.Host.Answer = "No";
+            int before = Reboots();
+            var output = s.Ok(_cloud.Connect() + TwoRouters + "$vms | Restart-SysVm -Mode Reboot -HistoryPath $HistoryPath");
+            Assert.Equal(2, s.Host.Prompts.Count);
+            Assert.All(s.Host.Prompts, p => Assert.Contains("rebootRouter", p));
+            Assert.Empty(output);
+            Assert.Equal(before, Reboots());
+        }
+
+        [Fact]
+        public void Confirm_false_runs_without_asking()
+        {
+            using var s = new ModuleSession();
+            s.Host.Answer = "No";
+            var output = s.Ok(_cloud.Connect() + TwoRouters + "$vms | Restart-SysVm -Mode Reboot -Confirm:$false -HistoryPath $HistoryPath");
+            Assert.Empty(s.Host.Prompts);
+            Assert.Equal(2, output.Count);
+            Assert.All(output, o => Assert.Equal("Restarted", o.Properties["Status"].Value.ToString()));
+        }
+
+        [Fact]
+        public void ConfirmPreference_None_runs_without_asking()
+        {
+            using var s = new ModuleSession();
+            s.Host.Answer = "No";
+            var output = s.Ok(_cloud.Connect() + "$ConfirmPreference = 'None';" + TwoRouters + "$vms | Restart-SysVm -Mode Reboot -HistoryPath $HistoryPath");
+            Assert.Empty(s.Host.Prompts);
+            Assert.Equal(2, output.Count);
+        }
+
+        [Fact]
+        public void Force_does_not_silence_an_explicit_Confirm_on_Invoke_LivePatch()
+        {
+            using var s = new ModuleSession();
+            using var bundle = new TinyBundle();
+            s.Host.Answer = "No";
+            var output = s.Ok(_cloud.Connect() + TwoRouters + $"$vms | Invoke-LivePatch -BundlePath '{bundle.Folder}' -TargetVersion 4.19.1 -Force -Confirm -HistoryPath $HistoryPath -ConnectTimeoutSec 1");
+            Assert.Equal(2, s.Host.Prompts.Count);
+            Assert.All(s.Host.Prompts, p => Assert.Contains("live-patch", p));
+            Assert.Empty(output); // both answered No: nothing patched, nothing reported
+        }
+
+        [Fact]
+        public void Force_does_not_silence_the_default_confirmation_of_Invoke_LivePatch()
+        {
+            using var s = new ModuleSession();
+            using var bundle = new TinyBundle();
+            s.Host.Answer = "No";
+            s.Ok(_cloud.Connect() + TwoRouters + $"$vms | Invoke-LivePatch -BundlePath '{bundle.Folder}' -TargetVersion 4.19.1 -Force -HistoryPath $HistoryPath -ConnectTimeoutSec 1");
+            Assert.Equal(2, s.Host.Prompts.Count);
+        }
+
+        [Fact]
+        public void Force_does_not_silence_an_explicit_Confirm_on_Restart_SysVm()
+        {
+            using var s = new ModuleSession();
+            s.Host.Answer = "No";
+            int before = Reboots();
+            s.Ok(_cloud.Connect() + TwoRouters + "$vms | Restart-SysVm -Mode Reboot -Force -Confirm -HistoryPath $HistoryPath");
+            Assert.Equal(2, s.Host.Prompts.Count);
+            Assert.Equal(before, Reboots());
+        }
+    }
+}
