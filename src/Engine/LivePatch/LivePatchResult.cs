@@ -33,6 +33,21 @@ namespace SysVmPatch.Engine.LivePatch
         public string? PreviousRun { get; init; }
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 
+        /// <summary>
+        /// The one place a result starts from: the VM's facts as CloudStack gave them, nothing attempted yet. Every
+        /// other result is this one <c>with</c> what happened.
+        /// </summary>
+        public static LivePatchResult For(SystemVm vm, string runId, string? toVersion) => new LivePatchResult
+        {
+            VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = runId,
+            FromVersion = Versions.CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), ToVersion = toVersion,
+            FromSignature = vm.ScriptsSignature, ToSignature = vm.ScriptsSignature, Status = LivePatchStatus.Skipped,
+        };
+
+        /// <summary>This result ended with <paramref name="verdict"/>, its code shown as <see cref="FailedStep"/>.</summary>
+        public LivePatchResult With(PatchVerdict verdict) =>
+            this with { Status = verdict.Status, FailedStep = verdict.Step?.ToString(), Error = verdict.Error };
+
         public bool IsFailure => Status == LivePatchStatus.Failed || Status == LivePatchStatus.RolledBack || Status == LivePatchStatus.RollbackFailed;
 
         /// <summary>

@@ -45,11 +45,9 @@ namespace SysVmPatch.Engine.LivePatch
             var results = new List<LivePatchResult>();
             foreach (var entry in plan.Entries.Where(e => e.Action != LivePatchAction.Patch))
             {
-                var r = new LivePatchResult
+                var r = LivePatchResult.For(entry.Vm, runId, options.Bundle.Version) with
                 {
-                    VmId = entry.Vm.Id, VmName = entry.Vm.Name, VmType = entry.Vm.Type, Zone = entry.Vm.ZoneName, Server = entry.Vm.Server,
-                    RunId = runId, FromVersion = entry.FromVersion, ToVersion = options.Bundle.Version,
-                    FromSignature = entry.Vm.ScriptsSignature, ToSignature = entry.Vm.ScriptsSignature,
+                    FromVersion = entry.FromVersion,
                     Status = entry.Action == LivePatchAction.AlreadyCurrent ? LivePatchStatus.AlreadyCurrent : LivePatchStatus.Skipped,
                     FailedStep = entry.Action == LivePatchAction.Skip ? entry.Reason!.Split(':')[0] : null,
                     Error = entry.Reason, Steps = new[] { "planned: " + (entry.Reason ?? entry.Action.ToString()) },
@@ -83,12 +81,9 @@ namespace SysVmPatch.Engine.LivePatch
             var executor = new RollingExecutor<SystemVm, LivePatchResult>(
                 work,
                 r => r.IsFailure,
-                (vm, batch, why) => new LivePatchResult
+                (vm, batch, why) => LivePatchResult.For(vm, runId, options.Bundle.Version) with
                 {
-                    VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = runId,
-                    FromVersion = CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), ToVersion = options.Bundle.Version,
-                    FromSignature = vm.ScriptsSignature, ToSignature = vm.ScriptsSignature,
-                    Status = LivePatchStatus.Skipped, FailedStep = why.Contains("cancel") ? "Cancelled" : why.Contains("partner") ? "PartnerFailed" : "Stopped",
+                    FailedStep = why.Contains("cancel") ? "Cancelled" : why.Contains("partner") ? "PartnerFailed" : "Stopped",
                     Error = why, Batch = batch, Steps = new[] { why },
                 })
             {
