@@ -81,7 +81,7 @@ namespace SysVmPatch.Cmdlets.Commands
                     PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent,
                     AgentTimeout = TimeSpan.FromSeconds(AgentTimeoutSec),
                     Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
-                    RunId = LivePatchService.NewRunId(),
+                    RunId = Engine.Rollout.RunId.New(),
                 };
                 if (Method == LivePatchMethod.Api && (PreCheck.Length > 0 || PostCheck.Length > 0 || ReapplyRules.IsPresent))
                     WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
@@ -105,9 +105,9 @@ namespace SysVmPatch.Cmdlets.Commands
                 version = BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
                     .Select(name => (name, (ServerResolver.ByName(name) as CloudStackClient)?.ManagementVersion)));
             }
-            catch (ArgumentException e)
+            catch (Engine.Errors.EngineException e)
             {
-                Fail(e, "AmbiguousTargetVersion", ErrorCategory.InvalidArgument, TargetVersion);
+                Fail(e, TargetVersion);
                 return null;
             }
             try
@@ -175,10 +175,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 case LivePatchEventKind.Warning: WriteWarning($"{e.VmName}: {e.Message}"); break;
                 case LivePatchEventKind.Result when e.Result != null:
                     var r = e.Result;
-                    if (r.IsFailure)
-                        WriteEngineError(new InvalidOperationException($"{r.VmName}: {r.Status} at {r.FailedStep}: {r.Error}"),
-                            r.Status == LivePatchStatus.RolledBack ? "PatchRolledBack" : r.Status == LivePatchStatus.RollbackFailed ? "RollbackFailed" : "PatchFailed",
-                            r.Status == LivePatchStatus.RollbackFailed ? ErrorCategory.InvalidResult : ErrorCategory.OperationStopped, r);
+                    if (r.ToError() is { } error) WriteEngineError(error);
                     WriteObject(r);
                     break;
             }

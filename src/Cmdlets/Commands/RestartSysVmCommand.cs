@@ -45,7 +45,7 @@ namespace SysVmPatch.Cmdlets.Commands
             if (chosen.Count == 0) return;
 
             var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(Timeout) };
-            string runId = Guid.NewGuid().ToString();
+            string runId = RunId.New();
             using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
             var connections = Engine.CloudStack.ConnectionRegistry.Shared.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
@@ -67,9 +67,7 @@ namespace SysVmPatch.Cmdlets.Commands
 
         private void WriteResult(RestartResult r)
         {
-            if (r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut)
-                WriteEngineError(new InvalidOperationException($"{r.VmName}: {r.Error}"), r.Status == RestartStatus.TimedOut ? "RestartTimedOut" : "RestartFailed",
-                    r.Status == RestartStatus.TimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult, r);
+            if (r.ToError() is { } error) WriteEngineError(error);
             WriteObject(r);
         }
 

@@ -48,6 +48,18 @@ namespace SysVmPatch.Engine.LivePatch
         public LivePatchResult With(PatchVerdict verdict) =>
             this with { Status = verdict.Status, FailedStep = verdict.Step?.ToString(), Error = verdict.Error };
 
+        /// <summary>This VM's failure as a typed error (its id by status), or null when it did not fail.</summary>
+        public Errors.VmFailedException? ToError() => Status switch
+        {
+            LivePatchStatus.RolledBack => Failure("PatchRolledBack", Errors.EngineErrorKind.OperationStopped),
+            LivePatchStatus.RollbackFailed => Failure("RollbackFailed", Errors.EngineErrorKind.InvalidResult),
+            LivePatchStatus.Failed => Failure("PatchFailed", Errors.EngineErrorKind.OperationStopped),
+            _ => null,
+        };
+
+        private Errors.VmFailedException Failure(string id, Errors.EngineErrorKind kind) =>
+            new Errors.VmFailedException(id, kind, $"{VmName}: {Status} at {FailedStep}: {Error}", this);
+
         public bool IsFailure => Status == LivePatchStatus.Failed || Status == LivePatchStatus.RolledBack || Status == LivePatchStatus.RollbackFailed;
 
         /// <summary>

@@ -34,12 +34,10 @@ namespace SysVmPatch.Engine.LivePatch
             return LivePatchPlanner.Plan(vms, options.Bundle, options);
         }
 
-        public static string NewRunId() => Guid.NewGuid().ToString("N").Substring(0, 12);
-
         public async Task<IReadOnlyList<LivePatchResult>> RunAsync(IReadOnlyList<SystemVm> vms, LivePatchOptions options, Action<LivePatchEvent>? onEvent, CancellationToken cancellationToken)
         {
             var plan = Plan(vms, options);
-            string runId = options.RunId ?? NewRunId();
+            string runId = options.RunId ?? RunId.New();
             void Raise(LivePatchEvent e) { try { onEvent?.Invoke(e); } catch (Exception) { /* the caller's queue must not break a rollout */ } }
 
             var results = new List<LivePatchResult>();

@@ -54,19 +54,14 @@ namespace SysVmPatch.Engine.Restart
                     catch (Exception e) when (!(e is OutOfMemoryException)) { result = Failed(vm, options, runId, "unexpected: " + e.Message); }
                     return Completed(result, batch);
                 },
-                r => r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut,
+                r => r.IsFailure,
                 (vm, batch, reason) => Completed(Skipped(vm, options, runId, reason), batch));
             return executor.RunAsync(VmRolloutItems.From(vms), rollout, onEvent, onResult, cancellationToken);
         }
 
         private RestartResult Completed(RestartResult result, int batch)
         {
-            var withBatch = new RestartResult
-            {
-                RunId = result.RunId, VmId = result.VmId, VmName = result.VmName, VmType = result.VmType, Zone = result.Zone, Server = result.Server,
-                Mode = result.Mode, Status = result.Status, JobIds = result.JobIds, FinalState = result.FinalState, NewVmId = result.NewVmId,
-                Error = result.Error, Duration = result.Duration, Steps = result.Steps, Batch = batch,
-            };
+            var withBatch = result with { Batch = batch };
             Record(withBatch);
             return withBatch;
         }
@@ -92,11 +87,8 @@ namespace SysVmPatch.Engine.Restart
         private static RestartResult Failed(SystemVm vm, RestartOptions options, string runId, string reason) =>
             Outcome(vm, options, runId, RestartStatus.Failed, reason);
 
-        private static RestartResult Outcome(SystemVm vm, RestartOptions options, string runId, RestartStatus status, string reason) => new RestartResult
-        {
-            RunId = runId, VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server,
-            Mode = options.Mode, Status = status, Error = reason, Steps = new[] { reason },
-        };
+        private static RestartResult Outcome(SystemVm vm, RestartOptions options, string runId, RestartStatus status, string reason) =>
+            RestartResult.For(vm, options.Mode, runId) with { Status = status, Error = reason, Steps = new[] { reason } };
 
         private void Record(RestartResult r) => new HistoryRecorder(_history, Warning).Record(r.ToHistory());
     }
