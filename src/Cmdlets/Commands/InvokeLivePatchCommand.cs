@@ -81,15 +81,16 @@ namespace SysVmPatch.Cmdlets.Commands
                     PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent,
                     AgentTimeout = TimeSpan.FromSeconds(AgentTimeoutSec),
                     Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
-                    RunId = Engine.Rollout.RunId.New(),
                 };
                 if (Method == LivePatchMethod.Api && (PreCheck.Length > 0 || PostCheck.Length > 0 || ReapplyRules.IsPresent))
                     WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
+                // One plan: -WhatIf prints it, -Confirm asks about its entries, and the approved part of it runs.
                 var plan = LivePatchService.Plan(Vms, options);
                 WritePlan(plan.Summary);
-                var chosen = ChooseVms(plan, bundle);
-                if (chosen.Count == 0) return;
-                Run(chosen, options, connections);
+                var approved = Approve(plan, bundle);
+                // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
+                if (WhatIfRequested() || plan.Entries.Count == 0) return;
+                Run(plan, approved, connections);
             }
             finally
             {
@@ -133,37 +134,21 @@ namespace SysVmPatch.Cmdlets.Commands
             }
         }
 
-        /// <summary>Every VM the plan skips is reported; each VM to patch is confirmed (-Force: no prompt; -WhatIf: printed only).</summary>
-        private List<Engine.Inventory.SystemVm> ChooseVms(LivePatchPlan plan, PatchBundle bundle)
+        /// <summary>Each VM the plan patches is confirmed, naming its batch (-Force: no prompt; -WhatIf: printed only).</summary>
+        private List<Engine.Inventory.SystemVm> Approve(LivePatchPlan plan, PatchBundle bundle)
         {
-            var chosen = new List<Engine.Inventory.SystemVm>();
             bool ask = !Force.IsPresent || WhatIfRequested();
-            foreach (var entry in plan.Entries)
-            {
-                if (entry.Action != LivePatchAction.Patch) { chosen.Add(entry.Vm); continue; }
-                var vm = entry.Vm;
-                string action = $"live-patch from {entry.FromVersion ?? "unknown version"} (scripts {Short(vm.ScriptsSignature)}) to {bundle.Describe()} in batch {entry.Batch}";
-                if (!ask || ShouldProcess($"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})", action)) chosen.Add(vm);
-            }
-            // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
-            return WhatIfRequested() ? new List<Engine.Inventory.SystemVm>() : chosen;
+            return plan.Entries.Where(e => e.Action == LivePatchAction.Patch && (!ask || ShouldProcess(Target(e.Vm), e.Describe(bundle)))).Select(e => e.Vm).ToList();
         }
 
-        private void Run(List<Engine.Inventory.SystemVm> vms, LivePatchOptions options, IReadOnlyList<ICloudStackApi> connections)
+        private void Run(LivePatchPlan plan, IReadOnlyCollection<Engine.Inventory.SystemVm> approved, IReadOnlyList<ICloudStackApi> connections)
         {
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
-            {
-                var history = new HistoryRecorder(History(), pump.Warning);
-                return new LivePatchService().RunAsync(vms, options, e =>
-                {
-                    if (e.Kind == LivePatchEventKind.Result && e.Result != null) history.Record(e.Result.ToHistory());
-                    pump.Post(_ => Write(e));
-                }, ct);
-            }));
+                new LivePatchService(history: new HistoryRecorder(History(), pump.Warning)).RunAsync(plan, approved, e => pump.Post(_ => Write(e)), ct)));
             CompleteProgress();
             var bad = results.Where(r => r.IsFailure).ToList();
             if (bad.Count > 0)
-                WriteWarning($"{bad.Count} of {results.Count} VMs not patched ({string.Join(", ", bad.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}"))}); see Get-PatchHistory -RunId {options.RunId}");
+                WriteWarning($"{bad.Count} of {results.Count} VMs not patched ({string.Join(", ", bad.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}"))}); see Get-PatchHistory -RunId {plan.Options.RunId}");
         }
 
         private void Write(LivePatchEvent e)
@@ -181,6 +166,5 @@ namespace SysVmPatch.Cmdlets.Commands
             }
         }
 
-        private static string Short(string? signature) => string.IsNullOrEmpty(signature) ? "unknown" : signature!.Substring(0, Math.Min(8, signature.Length));
     }
 }

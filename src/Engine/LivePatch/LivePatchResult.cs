@@ -40,8 +40,8 @@ namespace SysVmPatch.Engine.LivePatch
         public static LivePatchResult For(SystemVm vm, string runId, string? toVersion) => new LivePatchResult
         {
             VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = runId,
-            FromVersion = Versions.CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), ToVersion = toVersion,
-            FromSignature = vm.ScriptsSignature, ToSignature = vm.ScriptsSignature, Status = LivePatchStatus.Skipped,
+            FromVersion = Versions.CloudStackVersion.ParseOrNull(vm.BestRelease)?.ToString(), ToVersion = toVersion,
+            FromSignature = vm.BestSignature, ToSignature = vm.BestSignature, Status = LivePatchStatus.Skipped,
         };
 
         /// <summary>This result ended with <paramref name="verdict"/>, its code shown as <see cref="FailedStep"/>.</summary>
