@@ -69,68 +69,47 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             if (Vms.Count == 0) return;
-            string? tempBundle = null;
-            try
+            string? version = TargetVersionOfBundle();
+            using var fetched = ParameterSetName == BundleSet ? null : Bundle(() => RunEngine((pump, ct) => FetchedBundleFolder.FetchAsync(FromManagementServer, RouteOptions(), pump.Verbose, ct)));
+            var bundle = Bundle(() => PatchBundle.Load(fetched?.Path ?? GetUnresolvedProviderPathFromPSPath(BundlePath), version));
+            var connections = ConnectionRegistry.Shared.All;
+            var options = new LivePatchOptions
             {
-                var bundle = LoadBundle(ref tempBundle);
-                if (bundle is null) return;
-                var connections = ConnectionRegistry.Shared.All;
-                var options = new LivePatchOptions
-                {
-                    Bundle = bundle, Method = Method, Rollout = Pacing(), Ssh = RouteOptions(), Force = Force.IsPresent,
-                    PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent,
-                    AgentTimeout = TimeSpan.FromSeconds(AgentTimeoutSec),
-                    Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
-                };
-                if (Method == LivePatchMethod.Api && (PreCheck.Length > 0 || PostCheck.Length > 0 || ReapplyRules.IsPresent))
-                    WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
-                // One plan: -WhatIf prints it, -Confirm asks about its entries, and the approved part of it runs.
-                var plan = LivePatchService.Plan(Vms, options);
-                WritePlan(plan.Summary);
-                var approved = Approve(plan, bundle);
-                // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
-                if (WhatIfRequested() || plan.Entries.Count == 0) return;
-                Run(plan, approved, connections);
-            }
-            finally
-            {
-                if (tempBundle != null) try { Directory.Delete(tempBundle, recursive: true); } catch (IOException) { }
-            }
+                Bundle = bundle, Method = Method, Rollout = Pacing(), Ssh = RouteOptions(), Force = Force.IsPresent,
+                PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent,
+                AgentTimeout = TimeSpan.FromSeconds(AgentTimeoutSec),
+                Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
+            };
+            if (Method == LivePatchMethod.Api && (PreCheck.Length > 0 || PostCheck.Length > 0 || ReapplyRules.IsPresent))
+                WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
+            // One plan: -WhatIf prints it, -Confirm asks about its entries, and the approved part of it runs.
+            var plan = LivePatchService.Plan(Vms, options);
+            WritePlan(plan.Summary);
+            var approved = Approve(plan, bundle);
+            // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
+            if (WhatIfRequested() || plan.Entries.Count == 0) return;
+            Run(plan, approved, connections);
         }
 
-        private PatchBundle? LoadBundle(ref string? tempFolder)
+        private string? TargetVersionOfBundle()
         {
-            string? version;
             try
             {
-                version = BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
+                return BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
                     .Select(name => (name, (ServerResolver.ByName(name) as CloudStackClient)?.ManagementVersion)));
             }
-            catch (Engine.Errors.EngineException e)
-            {
-                Fail(e, TargetVersion);
-                return null;
-            }
-            try
-            {
-                if (ParameterSetName == BundleSet) return PatchBundle.Load(GetUnresolvedProviderPathFromPSPath(BundlePath), version);
-                string folder = tempFolder = Path.Combine(Path.GetTempPath(), "sysvmpatch-bundle-" + Guid.NewGuid().ToString("N"));
-                var ssh = RouteOptions();
-                var hop = SshRouteBuilder.ParseHop(FromManagementServer, "root", 22) with { IdentityFile = ssh.JumpIdentityFile ?? ssh.IdentityFile };
-                var route = new SshRoute(hop) { KnownHostsFile = ssh.KnownHostsFile, ConnectTimeout = ssh.ConnectTimeout, ExtraOptions = ssh.ExtraOptions };
-                RunEngine(async (pump, ct) =>
-                {
-                    pump.Verbose($"fetching agent.zip and cloud-scripts.tgz from {hop}");
-                    using var client = new OpenSshClient();
-                    return await BundleFetcher.FetchAsync(client, route, folder, ct).ConfigureAwait(false);
-                });
-                return PatchBundle.Load(folder, version);
-            }
+            catch (Engine.Errors.EngineException e) { Fail(e, TargetVersion); throw; }
+        }
+
+        // Reading or fetching the bundle: any failure ends the cmdlet with BundleUnavailable.
+        private T Bundle<T>(Func<T> load)
+        {
+            try { return load(); }
             catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException || e is SshException || e is SshRouteException || e is ArgumentException)
             {
                 Fail(e, "BundleUnavailable", e is FileNotFoundException || e is DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError,
                     ParameterSetName == BundleSet ? BundlePath : FromManagementServer);
-                return null;
+                throw;
             }
         }
 
