@@ -72,12 +72,11 @@ namespace SysVmPatch.Cmdlets.Commands
                     WriteObject(r);
                 }
             }
-            catch (Exception e) when (e is System.IO.IOException || e is FormatException || e is InvalidOperationException || e is CloudStackException)
-            {
-                Fail(e, e is System.IO.IOException ? "BundleNotFound" : e is FormatException ? "InvalidTargetVersion" : "TargetVersionUnavailable",
-                    e is CloudStackException ? ErrorCategory.ConnectionError : ErrorCategory.InvalidArgument,
-                    e is System.IO.IOException ? BundlePath : e is FormatException ? TargetVersion : null);
-            }
+            catch (Engine.Errors.EngineException e) { Fail(e, TargetVersion); }
+            catch (System.IO.IOException e) { Fail(e, "BundleNotFound", ErrorCategory.InvalidArgument, BundlePath); }
+            catch (FormatException e) { Fail(e, "InvalidTargetVersion", ErrorCategory.InvalidArgument, TargetVersion); }
+            // The management server could not tell its version.
+            catch (CloudStackException e) { Fail(e, "TargetVersionUnavailable", ErrorCategory.ConnectionError, null); }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
             }

@@ -69,103 +69,65 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             if (Vms.Count == 0) return;
-            string? tempBundle = null;
-            try
+            string? version = TargetVersionOfBundle();
+            using var fetched = ParameterSetName == BundleSet ? null : Bundle(() => RunEngine((pump, ct) => FetchedBundleFolder.FetchAsync(FromManagementServer, RouteOptions(), pump.Verbose, ct)));
+            var bundle = Bundle(() => PatchBundle.Load(fetched?.Path ?? GetUnresolvedProviderPathFromPSPath(BundlePath), version));
+            var connections = Connections.All;
+            var options = new LivePatchOptions
             {
-                var bundle = LoadBundle(ref tempBundle);
-                if (bundle is null) return;
-                var connections = Connections.All;
-                var options = new LivePatchOptions
-                {
-                    Bundle = bundle, Method = Method, Rollout = Pacing(), Ssh = RouteOptions(), Force = Force.IsPresent,
-                    PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent,
-                    AgentTimeout = TimeSpan.FromSeconds(AgentTimeoutSec),
-                    Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
-                    RunId = LivePatchService.NewRunId(),
-                };
-                if (Method == LivePatchMethod.Api && (PreCheck.Length > 0 || PostCheck.Length > 0 || ReapplyRules.IsPresent))
-                    WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
-                var plan = LivePatchService.Plan(Vms, options);
-                WritePlan(plan.Summary);
-                var chosen = ChooseVms(plan, bundle);
-                if (chosen.Count == 0) return;
-                Run(chosen, options, connections);
-            }
-            finally
-            {
-                if (tempBundle != null) try { Directory.Delete(tempBundle, recursive: true); } catch (IOException) { }
-            }
+                Bundle = bundle, Method = Method, Rollout = Pacing(), Ssh = RouteOptions(), Force = Force.IsPresent,
+                PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent,
+                AgentTimeout = TimeSpan.FromSeconds(AgentTimeoutSec),
+                Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
+            };
+            if (Method == LivePatchMethod.Api && (PreCheck.Length > 0 || PostCheck.Length > 0 || ReapplyRules.IsPresent))
+                WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
+            // One plan: -WhatIf prints it, -Confirm asks about its entries, and the approved part of it runs.
+            var plan = LivePatchService.Plan(Vms, options);
+            WritePlan(plan.Summary);
+            var approved = Approve(plan, bundle);
+            // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
+            if (WhatIfRequested() || plan.Entries.Count == 0) return;
+            Run(plan, approved, connections);
         }
 
-        private PatchBundle? LoadBundle(ref string? tempFolder)
+        private string? TargetVersionOfBundle()
         {
-            string? version;
             try
             {
-                version = BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
+                return BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
                     .Select(name => (name, (Connections.Find(name) as CloudStackClient)?.ManagementVersion)));
             }
-            catch (ArgumentException e)
-            {
-                Fail(e, "AmbiguousTargetVersion", ErrorCategory.InvalidArgument, TargetVersion);
-                return null;
-            }
-            try
-            {
-                if (ParameterSetName == BundleSet) return PatchBundle.Load(GetUnresolvedProviderPathFromPSPath(BundlePath), version);
-                string folder = tempFolder = Path.Combine(Path.GetTempPath(), "sysvmpatch-bundle-" + Guid.NewGuid().ToString("N"));
-                var ssh = RouteOptions();
-                var hop = SshRouteBuilder.ParseHop(FromManagementServer, "root", 22) with { IdentityFile = ssh.JumpIdentityFile ?? ssh.IdentityFile };
-                var route = new SshRoute(hop) { KnownHostsFile = ssh.KnownHostsFile, ConnectTimeout = ssh.ConnectTimeout, ExtraOptions = ssh.ExtraOptions };
-                RunEngine(async (pump, ct) =>
-                {
-                    pump.Verbose($"fetching agent.zip and cloud-scripts.tgz from {hop}");
-                    using var client = new OpenSshClient();
-                    return await BundleFetcher.FetchAsync(client, route, folder, ct).ConfigureAwait(false);
-                });
-                return PatchBundle.Load(folder, version);
-            }
+            catch (Engine.Errors.EngineException e) { Fail(e, TargetVersion); throw; }
+        }
+
+        // Reading or fetching the bundle: any failure ends the cmdlet with BundleUnavailable.
+        private T Bundle<T>(Func<T> load)
+        {
+            try { return load(); }
             catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException || e is SshException || e is SshRouteException || e is ArgumentException)
             {
                 Fail(e, "BundleUnavailable", e is FileNotFoundException || e is DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError,
                     ParameterSetName == BundleSet ? BundlePath : FromManagementServer);
-                return null;
+                throw;
             }
         }
 
         /// <summary>
-        /// Every VM the plan skips is reported; each VM to patch goes through ShouldProcess, -Force or not, as PowerShell's
-        /// convention has it (-WhatIf prints, -Confirm or $ConfirmPreference asks; -Force only lets a re-patch through).
+        /// Each VM the plan patches goes through ShouldProcess, naming its batch, -Force or not, as PowerShell's convention
+        /// has it (-WhatIf prints, -Confirm or $ConfirmPreference asks; -Force only lets a re-patch through).
         /// </summary>
-        private List<Engine.Inventory.SystemVm> ChooseVms(LivePatchPlan plan, PatchBundle bundle)
-        {
-            var chosen = new List<Engine.Inventory.SystemVm>();
-            foreach (var entry in plan.Entries)
-            {
-                if (entry.Action != LivePatchAction.Patch) { chosen.Add(entry.Vm); continue; }
-                var vm = entry.Vm;
-                string action = $"live-patch from {entry.FromVersion ?? "unknown version"} (scripts {Short(vm.ScriptsSignature)}) to {bundle.Describe()} in batch {entry.Batch}";
-                if (ShouldProcess($"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})", action)) chosen.Add(vm);
-            }
-            // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
-            return WhatIfRequested() ? new List<Engine.Inventory.SystemVm>() : chosen;
-        }
+        private List<Engine.Inventory.SystemVm> Approve(LivePatchPlan plan, PatchBundle bundle) =>
+            plan.Entries.Where(e => e.Action == LivePatchAction.Patch && ShouldProcess(Target(e.Vm), e.Describe(bundle))).Select(e => e.Vm).ToList();
 
-        private void Run(List<Engine.Inventory.SystemVm> vms, LivePatchOptions options, IReadOnlyList<ICloudStackApi> connections)
+        private void Run(LivePatchPlan plan, IReadOnlyCollection<Engine.Inventory.SystemVm> approved, IReadOnlyList<ICloudStackApi> connections)
         {
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
-            {
-                var history = new HistoryRecorder(History(), pump.Warning);
-                return new LivePatchService().RunAsync(vms, options, e =>
-                {
-                    if (e.Kind == LivePatchEventKind.Result && e.Result != null) history.Record(e.Result.ToHistory());
-                    pump.Post(_ => Write(e));
-                }, ct);
-            }));
+                new LivePatchService(history: new HistoryRecorder(History(), pump.Warning)).RunAsync(plan, approved, e => pump.Post(_ => Write(e)), ct)));
             CompleteProgress();
             var bad = results.Where(r => r.IsFailure).ToList();
             if (bad.Count > 0)
-                WriteWarning($"{bad.Count} of {results.Count} VMs not patched ({string.Join(", ", bad.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}"))}); see Get-PatchHistory -RunId {options.RunId}");
+                WriteWarning($"{bad.Count} of {results.Count} VMs not patched ({string.Join(", ", bad.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}"))}); see Get-PatchHistory -RunId {plan.Options.RunId}");
         }
 
         private void Write(LivePatchEvent e)
@@ -177,15 +139,11 @@ namespace SysVmPatch.Cmdlets.Commands
                 case LivePatchEventKind.Warning: WriteWarning($"{e.VmName}: {e.Message}"); break;
                 case LivePatchEventKind.Result when e.Result != null:
                     var r = e.Result;
-                    if (r.IsFailure)
-                        WriteEngineError(new InvalidOperationException($"{r.VmName}: {r.Status} at {r.FailedStep}: {r.Error}"),
-                            r.Status == LivePatchStatus.RolledBack ? "PatchRolledBack" : r.Status == LivePatchStatus.RollbackFailed ? "RollbackFailed" : "PatchFailed",
-                            r.Status == LivePatchStatus.RollbackFailed ? ErrorCategory.InvalidResult : ErrorCategory.OperationStopped, r);
+                    if (r.ToError() is { } error) WriteEngineError(error);
                     WriteObject(r);
                     break;
             }
         }
 
-        private static string Short(string? signature) => string.IsNullOrEmpty(signature) ? "unknown" : signature!.Substring(0, Math.Min(8, signature.Length));
     }
 }

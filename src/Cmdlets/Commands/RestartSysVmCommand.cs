@@ -46,7 +46,7 @@ namespace SysVmPatch.Cmdlets.Commands
             if (chosen.Count == 0) return;
 
             var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
-            string runId = Guid.NewGuid().ToString();
+            string runId = RunId.New();
             using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
             var connections = Connections.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
@@ -68,9 +68,7 @@ namespace SysVmPatch.Cmdlets.Commands
 
         private void WriteResult(RestartResult r)
         {
-            if (r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut)
-                WriteEngineError(new InvalidOperationException($"{r.VmName}: {r.Error}"), r.Status == RestartStatus.TimedOut ? "RestartTimedOut" : "RestartFailed",
-                    r.Status == RestartStatus.TimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult, r);
+            if (r.ToError() is { } error) WriteEngineError(error);
             WriteObject(r);
         }
 

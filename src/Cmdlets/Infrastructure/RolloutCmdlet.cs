@@ -103,8 +103,11 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         {
             var yes = new List<SystemVm>();
             foreach (var vm in vms)
-                if (ShouldProcess($"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})", action(vm))) yes.Add(vm);
+                if (ShouldProcess(Target(vm), action(vm))) yes.Add(vm);
             return yes;
         }
+
+        /// <summary>How a VM is named in a ShouldProcess prompt.</summary>
+        internal static string Target(SystemVm vm) => $"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})";
     }
 }

@@ -40,11 +40,19 @@ namespace SysVmPatch.Cmdlets.Infrastructure
 
         /// <summary>Writes an ErrorRecord with a stable id, a real category and the target it concerns.</summary>
         protected void WriteEngineError(Exception exception, string errorId, ErrorCategory category, object? target) =>
-            WriteError(new ErrorRecord(exception, errorId, category, target));
+            WriteError(ErrorRecords.Create(exception, errorId, category, target));
+
+        /// <summary>Writes the ErrorRecord of a typed engine failure (its own id and kind).</summary>
+        protected void WriteEngineError(Engine.Errors.EngineException exception, object? target = null) =>
+            WriteError(ErrorRecords.From(exception, target));
 
         /// <summary>A terminating error with a stable id, for when nothing can go on.</summary>
         protected void Fail(Exception exception, string errorId, ErrorCategory category, object? target) =>
-            ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
+            ThrowTerminatingError(ErrorRecords.Create(exception, errorId, category, target));
+
+        /// <summary>A terminating error from a typed engine failure.</summary>
+        protected void Fail(Engine.Errors.EngineException exception, object? target) =>
+            ThrowTerminatingError(ErrorRecords.From(exception, target));
 
         public void Dispose()
         {

@@ -36,6 +36,14 @@ namespace SysVmPatch.Engine.Inventory
         /// <summary>Routers' <c>scriptsversion</c>: the MD5 of the cloud-scripts.tgz CloudStack last recorded.</summary>
         public string? ScriptsSignature { get; init; }
         public bool? RequiresUpgrade { get; init; }
+        /// <summary>The release line the VM itself showed when probed (Compare-SysVmVersion -Probe); null when not probed.</summary>
+        public string? ProbedRelease { get; init; }
+        /// <summary>The scripts signature the VM itself showed when probed: truer than <see cref="ScriptsSignature"/>, which CloudStack may not have refreshed.</summary>
+        public string? ProbedSignature { get; init; }
+        /// <summary>The best release known: the probed one, else the API's.</summary>
+        public string? BestRelease => string.IsNullOrWhiteSpace(ProbedRelease) ? TemplateVersion : ProbedRelease;
+        /// <summary>The best scripts signature known: the probed one, else the API's.</summary>
+        public string? BestSignature => string.IsNullOrWhiteSpace(ProbedSignature) ? ScriptsSignature : ProbedSignature;
         public string? NetworkId { get; init; }
         public string? NetworkName { get; init; }
         public string? VpcId { get; init; }

@@ -67,3 +67,41 @@ namespace SysVmPatch.Engine.LivePatch
         }
     }
 }
+
+namespace SysVmPatch.Engine.LivePatch
+{
+    /// <summary>A bundle fetched from a management server into a private temporary folder, deleted when disposed.</summary>
+    public sealed class FetchedBundleFolder : IDisposable
+    {
+        private FetchedBundleFolder(string path) { Path = path; }
+
+        /// <summary>The local folder holding agent.zip and cloud-scripts.tgz; load it with <see cref="PatchBundle.Load"/>.</summary>
+        public string Path { get; }
+
+        /// <summary>Fetches from <paramref name="managementServer"/> ("host", "user@host", "user@host:port"), with the key and known-hosts of <paramref name="ssh"/>.</summary>
+        public static async Task<FetchedBundleFolder> FetchAsync(string managementServer, SshRouteOptions ssh, Action<string>? verbose, CancellationToken cancellationToken)
+        {
+            var hop = SshRouteBuilder.ParseHop(managementServer, "root", 22) with { IdentityFile = ssh.JumpIdentityFile ?? ssh.IdentityFile };
+            var route = new SshRoute(hop) { KnownHostsFile = ssh.KnownHostsFile, ConnectTimeout = ssh.ConnectTimeout, ExtraOptions = ssh.ExtraOptions };
+            var folder = new FetchedBundleFolder(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sysvmpatch-bundle-" + Guid.NewGuid().ToString("N")));
+            try
+            {
+                verbose?.Invoke($"fetching agent.zip and cloud-scripts.tgz from {hop}");
+                using var client = new OpenSshClient();
+                await BundleFetcher.FetchAsync(client, route, folder.Path, cancellationToken).ConfigureAwait(false);
+                return folder;
+            }
+            catch
+            {
+                folder.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            try { if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true); }
+            catch (IOException) { /* a temporary folder; the system cleans it eventually */ }
+        }
+    }
+}

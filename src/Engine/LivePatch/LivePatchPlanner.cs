@@ -9,8 +9,8 @@ using SysVmPatch.Engine.Versions;
 namespace SysVmPatch.Engine.LivePatch
 {
     /// <summary>
-    /// Decides per VM (patch, already current, skip with the reason) and the batches, from CloudStack's records
-    /// alone: it makes no remote call, so -WhatIf can show it and change nothing. The VM itself is checked again
+    /// Decides per VM (patch, already current, skip with the reason) and the batches, from the facts piped in (a
+    /// probe's, else CloudStack's records) alone: it makes no remote call, so -WhatIf can show it and change nothing. The VM itself is checked again
     /// at preflight, and its answer wins.
     /// </summary>
     public static class LivePatchPlanner
@@ -20,43 +20,44 @@ namespace SysVmPatch.Engine.LivePatch
             if (vms == null) throw new ArgumentNullException(nameof(vms));
             if (bundle == null) throw new ArgumentNullException(nameof(bundle));
             options ??= new LivePatchOptions { Bundle = bundle };
+            options = options.RunId == null ? options with { RunId = RunId.New() } : options;
             var target = CloudStackVersion.ParseOrNull(bundle.Version);
-            var decisions = new List<(SystemVm Vm, LivePatchAction Action, string? Reason, string? From)>();
+            var entries = new List<LivePatchPlanEntry>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var vm in vms)
             {
                 if (!seen.Add(vm.Id.Length > 0 ? vm.Server + "/" + vm.Id : vm.Name)) continue; // the same VM piped twice
-                var release = CloudStackVersion.ParseOrNull(vm.TemplateVersion);
-                string? from = release?.ToString();
-                var support = LivePatchSupport.For(release);
-                string? refusal = support.Supported == false ? "Recreate: " + support.Reason : null;
-                if (refusal != null) { decisions.Add((vm, LivePatchAction.Skip, refusal, from)); continue; }
-                if (target != null && release != null && release.CompareTo(target) > 0)
-                {
-                    decisions.Add((vm, LivePatchAction.Skip, $"Downgrade: the VM's {release} is newer than the bundle's {target}", from));
-                    continue;
-                }
-                if (!string.IsNullOrEmpty(vm.State) && !string.Equals(vm.State, "Running", StringComparison.OrdinalIgnoreCase))
-                {
-                    decisions.Add((vm, LivePatchAction.Skip, $"NotRunning: the VM is {vm.State}", from));
-                    continue;
-                }
-                if (!options.Force && string.Equals(vm.ScriptsSignature, bundle.Signature, StringComparison.OrdinalIgnoreCase))
-                {
-                    decisions.Add((vm, LivePatchAction.AlreadyCurrent, "scripts signature already matches the bundle", from));
-                    continue;
-                }
-                decisions.Add((vm, LivePatchAction.Patch, null, from));
+                entries.Add(Decide(vm, bundle, target, options.Force));
             }
 
-            var items = decisions.Where(d => d.Action == LivePatchAction.Patch).Select(d => VmRolloutItems.Item(d.Vm)).ToList();
+            var items = entries.Where(e => e.Action == LivePatchAction.Patch).Select(e => VmRolloutItems.Item(e.Vm)).ToList();
             var batches = BatchPlanner.Plan(items, options.Rollout.BatchSize);
             var batchOf = new Dictionary<SystemVm, int>();
             for (int b = 0; b < batches.Count; b++)
                 foreach (var item in batches[b]) batchOf[item.Value] = b + 1;
 
-            var entries = decisions.Select(d => new LivePatchPlanEntry(d.Vm, d.Action, d.Reason, d.From, batchOf.TryGetValue(d.Vm, out int b) ? b : 0)).ToList();
-            return new LivePatchPlan(entries, items, batches.Count, Summarize(entries, batches.Count, options.Rollout.BatchSize, bundle));
+            entries = entries.Select(e => e with { Batch = batchOf.TryGetValue(e.Vm, out int b) ? b : 0 }).ToList();
+            return new LivePatchPlan(entries, items, batches.Count, Summarize(entries, batches.Count, options.Rollout.BatchSize, bundle))
+            {
+                Options = options, Batches = batches,
+            };
+        }
+
+        // One VM, from the best facts piped in: what the VM showed when probed, else CloudStack's record.
+        private static LivePatchPlanEntry Decide(SystemVm vm, PatchBundle bundle, CloudStackVersion? target, bool force)
+        {
+            var release = CloudStackVersion.ParseOrNull(vm.BestRelease);
+            string? from = release?.ToString();
+            LivePatchPlanEntry Skip(PatchStep why, string detail) => new LivePatchPlanEntry(vm, LivePatchAction.Skip, $"{why}: {detail}", from, 0) { Why = why };
+            var support = LivePatchSupport.For(release);
+            if (support.Supported == false) return Skip(PatchStep.Recreate, support.Reason);
+            if (target != null && release != null && release.CompareTo(target) > 0)
+                return Skip(PatchStep.Downgrade, $"the VM's {release} is newer than the bundle's {target}");
+            if (!string.IsNullOrEmpty(vm.State) && !string.Equals(vm.State, "Running", StringComparison.OrdinalIgnoreCase))
+                return Skip(PatchStep.NotRunning, $"the VM is {vm.State}");
+            if (!force && string.Equals(vm.BestSignature, bundle.Signature, StringComparison.OrdinalIgnoreCase))
+                return new LivePatchPlanEntry(vm, LivePatchAction.AlreadyCurrent, "scripts signature already matches the bundle", from, 0);
+            return new LivePatchPlanEntry(vm, LivePatchAction.Patch, null, from, 0);
         }
 
         private static string Summarize(IReadOnlyList<LivePatchPlanEntry> entries, int batchCount, int batchSize, PatchBundle bundle)
@@ -71,14 +72,14 @@ namespace SysVmPatch.Engine.LivePatch
             parts.Add(head);
             int current = entries.Count(e => e.Action == LivePatchAction.AlreadyCurrent);
             if (current > 0) parts.Add($"{current} already current");
-            foreach (var reason in entries.Where(e => e.Action == LivePatchAction.Skip).GroupBy(e => e.Reason!.Split(':')[0]))
+            foreach (var reason in entries.Where(e => e.Action == LivePatchAction.Skip).GroupBy(e => e.Why))
             {
                 string versions = string.Join(", ", reason.Select(e => e.FromVersion ?? e.Vm.State ?? "?").Distinct());
                 string what = reason.Key switch
                 {
-                    "Recreate" => "need" + (reason.Count() == 1 ? "s" : "") + " recreate",
-                    "Downgrade" => (reason.Count() == 1 ? "is" : "are") + " newer than the bundle",
-                    "NotRunning" => (reason.Count() == 1 ? "is" : "are") + " not running",
+                    PatchStep.Recreate => "need" + (reason.Count() == 1 ? "s" : "") + " recreate",
+                    PatchStep.Downgrade => (reason.Count() == 1 ? "is" : "are") + " newer than the bundle",
+                    PatchStep.NotRunning => (reason.Count() == 1 ? "is" : "are") + " not running",
                     _ => "skipped",
                 };
                 parts.Add($"{reason.Count()} {what} ({versions})");

@@ -33,6 +33,33 @@ namespace SysVmPatch.Engine.LivePatch
         public string? PreviousRun { get; init; }
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 
+        /// <summary>
+        /// The one place a result starts from: the VM's facts as CloudStack gave them, nothing attempted yet. Every
+        /// other result is this one <c>with</c> what happened.
+        /// </summary>
+        public static LivePatchResult For(SystemVm vm, string runId, string? toVersion) => new LivePatchResult
+        {
+            VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = runId,
+            FromVersion = Versions.CloudStackVersion.ParseOrNull(vm.BestRelease)?.ToString(), ToVersion = toVersion,
+            FromSignature = vm.BestSignature, ToSignature = vm.BestSignature, Status = LivePatchStatus.Skipped,
+        };
+
+        /// <summary>This result ended with <paramref name="verdict"/>, its code shown as <see cref="FailedStep"/>.</summary>
+        public LivePatchResult With(PatchVerdict verdict) =>
+            this with { Status = verdict.Status, FailedStep = verdict.Step?.ToString(), Error = verdict.Error };
+
+        /// <summary>This VM's failure as a typed error (its id by status), or null when it did not fail.</summary>
+        public Errors.VmFailedException? ToError() => Status switch
+        {
+            LivePatchStatus.RolledBack => Failure("PatchRolledBack", Errors.EngineErrorKind.OperationStopped),
+            LivePatchStatus.RollbackFailed => Failure("RollbackFailed", Errors.EngineErrorKind.InvalidResult),
+            LivePatchStatus.Failed => Failure("PatchFailed", Errors.EngineErrorKind.OperationStopped),
+            _ => null,
+        };
+
+        private Errors.VmFailedException Failure(string id, Errors.EngineErrorKind kind) =>
+            new Errors.VmFailedException(id, kind, $"{VmName}: {Status} at {FailedStep}: {Error}", this);
+
         public bool IsFailure => Status == LivePatchStatus.Failed || Status == LivePatchStatus.RolledBack || Status == LivePatchStatus.RollbackFailed;
 
         /// <summary>

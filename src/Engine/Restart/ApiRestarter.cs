@@ -80,11 +80,9 @@ namespace SysVmPatch.Engine.Restart
                 error = "stopped by the user while " + (steps.Count > 0 ? steps[steps.Count - 1] : "starting");
                 Step(vm, steps, error);
             }
-            return new RestartResult
+            return RestartResult.For(vm, _options.Mode, runId) with
             {
-                RunId = runId, VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server,
-                Mode = _options.Mode, Status = status, JobIds = jobs, FinalState = finalState, NewVmId = newId,
-                Error = error, Duration = watch.Elapsed, Steps = steps,
+                Status = status, JobIds = jobs, FinalState = finalState, NewVmId = newId, Error = error, Duration = watch.Elapsed, Steps = steps,
             };
         }
 

@@ -5,7 +5,7 @@ using SysVmPatch.Engine.Inventory;
 namespace SysVmPatch.Engine.Restart
 {
     /// <summary>One VM's restart: what was asked, what CloudStack did, and how it ended.</summary>
-    public sealed class RestartResult
+    public sealed record RestartResult
     {
         public string RunId { get; init; } = "";
         public string VmId { get; init; } = "";
@@ -26,6 +26,22 @@ namespace SysVmPatch.Engine.Restart
         public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
         public int Batch { get; init; }
 
+        /// <summary>The one place a result starts from: the VM and the mode, nothing done yet; the rest is added <c>with</c>.</summary>
+        public static RestartResult For(SystemVm vm, RestartMode mode, string runId) => new RestartResult
+        {
+            RunId = runId, VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, Mode = mode,
+        };
+
+        /// <summary>This VM's failure as a typed error, or null when it did not fail.</summary>
+        public Errors.VmFailedException? ToError() => Status switch
+        {
+            RestartStatus.TimedOut => new Errors.VmFailedException("RestartTimedOut", Errors.EngineErrorKind.OperationTimeout, $"{VmName}: {Error}", this),
+            RestartStatus.Failed => new Errors.VmFailedException("RestartFailed", Errors.EngineErrorKind.InvalidResult, $"{VmName}: {Error}", this),
+            _ => null,
+        };
+
+        public bool IsFailure => Status == RestartStatus.Failed || Status == RestartStatus.TimedOut;
+
         public override string ToString() => $"{VmName}: {Status}";
 
         /// <summary>The audit record of this restart (Operation Recreate for the Recreate mode).</summary>
@@ -33,7 +49,7 @@ namespace SysVmPatch.Engine.Restart
         {
             Operation = Mode == RestartMode.Recreate ? History.PatchOperation.Recreate : History.PatchOperation.Restart,
             RunId = RunId, VmId = VmId, VmName = VmName, VmType = VmType, Zone = Zone, Server = Server,
-            Status = Status.ToString(), FailedStep = Status is RestartStatus.Failed or RestartStatus.TimedOut ? Mode.ToString() : null,
+            Status = Status.ToString(), FailedStep = IsFailure ? Mode.ToString() : null,
             Error = Error, Duration = Duration, Steps = Steps,
         };
     }

@@ -13,7 +13,7 @@ namespace SysVmPatch.Engine.Restart
 {
     /// <summary>
     /// A rolling restart of many VMs (Restart-SysVm): the shared rolling executor paces it, each VM is restarted
-    /// through its own management server, and every VM's outcome is appended to the history as it completes.
+    /// through its own management server, and the executor appends every VM's outcome to the history as it completes.
     /// </summary>
     public sealed class RestartService
     {
@@ -45,30 +45,19 @@ namespace SysVmPatch.Engine.Restart
                 throw new ArgumentException("The Services mode restarts over SSH and needs a ServiceRestarter.", nameof(options));
             // Recreating one router of a network recreates all of them: the second is skipped, not recreated twice.
             var recreatedNetworks = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            var executor = new RollingExecutor<SystemVm, RestartResult>(
-                async (vm, batch, ct) =>
-                {
-                    RestartResult result;
-                    // The executor needs every item to end in a result: one VM's surprise must not end the rollout.
-                    try { result = await RestartOneAsync(vm, options, runId, recreatedNetworks, ct).ConfigureAwait(false); }
-                    catch (Exception e) when (!(e is OutOfMemoryException)) { result = Failed(vm, options, runId, "unexpected: " + e.Message); }
-                    return Completed(result, batch);
-                },
-                r => r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut,
-                (vm, batch, reason) => Completed(Skipped(vm, options, runId, reason), batch));
-            return executor.RunAsync(VmRolloutItems.From(vms), rollout, onEvent, onResult, cancellationToken);
-        }
-
-        private RestartResult Completed(RestartResult result, int batch)
-        {
-            var withBatch = new RestartResult
+            var history = new HistoryRecorder(_history, Warning);
+            // Restarting has no change-free first half worth doing ahead, so nothing is prepared: the executor's
+            // shape is the same as live patching's, with its record and its crash result in one place each.
+            var executor = new RollingExecutor<SystemVm, object, RestartResult>(
+                async (vm, _, batch, ct) => await RestartOneAsync(vm, options, runId, recreatedNetworks, ct).ConfigureAwait(false) with { Batch = batch },
+                r => r.IsFailure,
+                (vm, batch, why) => Skipped(vm, options, runId, why.Message) with { Batch = batch })
             {
-                RunId = result.RunId, VmId = result.VmId, VmName = result.VmName, VmType = result.VmType, Zone = result.Zone, Server = result.Server,
-                Mode = result.Mode, Status = result.Status, JobIds = result.JobIds, FinalState = result.FinalState, NewVmId = result.NewVmId,
-                Error = result.Error, Duration = result.Duration, Steps = result.Steps, Batch = batch,
+                // One VM's surprise must not end the rollout.
+                Crashed = (vm, batch, e) => Failed(vm, options, runId, "unexpected: " + e.Message) with { Batch = batch },
+                Record = r => history.Record(r.ToHistory()),
             };
-            Record(withBatch);
-            return withBatch;
+            return executor.RunAsync(VmRolloutItems.From(vms), rollout, onEvent, onResult, cancellationToken);
         }
 
         private async Task<RestartResult> RestartOneAsync(SystemVm vm, RestartOptions options, string runId, ConcurrentDictionary<string, string> recreated, CancellationToken ct)
@@ -92,12 +81,8 @@ namespace SysVmPatch.Engine.Restart
         private static RestartResult Failed(SystemVm vm, RestartOptions options, string runId, string reason) =>
             Outcome(vm, options, runId, RestartStatus.Failed, reason);
 
-        private static RestartResult Outcome(SystemVm vm, RestartOptions options, string runId, RestartStatus status, string reason) => new RestartResult
-        {
-            RunId = runId, VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server,
-            Mode = options.Mode, Status = status, Error = reason, Steps = new[] { reason },
-        };
+        private static RestartResult Outcome(SystemVm vm, RestartOptions options, string runId, RestartStatus status, string reason) =>
+            RestartResult.For(vm, options.Mode, runId) with { Status = status, Error = reason, Steps = new[] { reason } };
 
-        private void Record(RestartResult r) => new HistoryRecorder(_history, Warning).Record(r.ToHistory());
     }
 }

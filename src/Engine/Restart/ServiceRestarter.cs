@@ -67,11 +67,9 @@ namespace SysVmPatch.Engine.Restart
                 error = "stopped by the user; services may have been restarted";
             }
             if (error != null) steps.Add("failed: " + error);
-            return new RestartResult
+            return RestartResult.For(vm, RestartMode.Services, runId) with
             {
-                RunId = runId, VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server,
-                Mode = RestartMode.Services, Status = status, Error = error, Duration = watch.Elapsed, Steps = steps,
-                FinalState = status == RestartStatus.Restarted ? "services active" : null,
+                Status = status, Error = error, Duration = watch.Elapsed, Steps = steps, FinalState = status == RestartStatus.Restarted ? "services active" : null,
             };
         }
     }

@@ -27,12 +27,12 @@ namespace SysVmPatch.Engine.Versions
             var targets = new ConcurrentDictionary<string, Lazy<Task<VersionTarget>>>(StringComparer.OrdinalIgnoreCase);
             Task<VersionTarget> TargetFor(SystemVm vm) => targets.GetOrAdd(vm.Server, server => new Lazy<Task<VersionTarget>>(async () =>
             {
-                if (fixedVersion != null) return new VersionTarget(fixedVersion, signature, Join(source, "-TargetVersion"));
+                if (fixedVersion != null) return new VersionTarget(fixedVersion, signature, Join(source, "the target version given"));
                 var api = serverByName(server);
                 if (api is null)
                     return signature != null
                         ? new VersionTarget(null, signature, source)
-                        : throw new InvalidOperationException($"VM {vm.Name} came from '{server}', which is not connected; connect to it or give -TargetVersion or -BundlePath.");
+                        : throw Errors.TargetVersionException.Unavailable($"VM {vm.Name} came from '{server}', which is not connected; connect to it, or name the target version or a bundle.");
                 string text = await api.GetManagementVersionAsync(cancellationToken).ConfigureAwait(false);
                 return new VersionTarget(CloudStackVersion.ParseOrNull(text), signature, Join(source, $"management server {server} {text}"));
             })).Value;

@@ -31,7 +31,8 @@ namespace SysVmPatch.Engine.Versions
             var (action, reason) = DecideAction(status, support, probe, signatureMatches, current, target);
             return new VersionComparison
             {
-                Vm = vm,
+                // The probe's facts travel with the VM, so Invoke-LivePatch plans from them.
+                Vm = probed ? vm with { ProbedRelease = probe!.ReleaseLine, ProbedSignature = probe.Signature } : vm,
                 CurrentVersion = current?.ToString() ?? apiCurrent,
                 TargetVersion = target.Version?.ToString(),
                 TemplateRelease = template?.ToString() ?? templateText,

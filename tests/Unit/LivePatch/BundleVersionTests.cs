@@ -22,11 +22,13 @@ namespace SysVmPatch.Tests.LivePatch
         [Fact]
         public void Servers_on_different_versions_need_a_target_version_and_the_error_names_them()
         {
-            var ex = Assert.Throws<ArgumentException>(() =>
+            var ex = Assert.Throws<SysVmPatch.Engine.Errors.TargetVersionException>(() =>
                 BundleVersion.Resolve(null, new[] { ("prod", (string?)"4.18.1"), ("lab", "4.19.0"), ("prod2", "4.18.1") }));
             Assert.Contains("4.18.1 on prod and prod2", ex.Message);
             Assert.Contains("4.19.0 on lab", ex.Message);
-            Assert.Contains("-TargetVersion", ex.Message);
+            // The engine names its own option; Invoke-LivePatch's error record adds "-TargetVersion" (ErrorRecords).
+            Assert.Contains("name the target version", ex.Message);
+            Assert.Equal("AmbiguousTargetVersion", ex.ErrorId);
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using P = SysVmPatch.Engine.LivePatch.OnVm.AgentProtocol;
 
 namespace SysVmPatch.Engine.LivePatch.OnVm
 {
@@ -62,9 +63,10 @@ true
         {
             var sb = new StringBuilder();
             for (int i = 0; i < checks.Count; i++)
-                sb.Append("if ! bash -c ").Append(Quote(checks[i])).Append(" >/tmp/.svp-precheck 2>&1; then echo PRECHECK-FAILED ")
-                  .Append(i.ToString(CultureInfo.InvariantCulture)).Append("; tail -n 5 /tmp/.svp-precheck; rm -f /tmp/.svp-precheck; exit 20; fi\n");
-            sb.Append("rm -f /tmp/.svp-precheck; echo PRECHECKS-OK\n");
+                sb.Append("if ! bash -c ").Append(Quote(checks[i])).Append(" >/tmp/.svp-precheck 2>&1; then echo ").Append(P.PreCheckFailed).Append(' ')
+                  .Append(i.ToString(CultureInfo.InvariantCulture)).Append("; tail -n 5 /tmp/.svp-precheck; rm -f /tmp/.svp-precheck; exit ")
+                  .Append(P.Code(RemoteExit.PreCheckFailed)).Append("; fi\n");
+            sb.Append("rm -f /tmp/.svp-precheck; echo ").Append(P.PreChecksOk).Append('\n');
             return sb.ToString();
         }
 
@@ -77,9 +79,8 @@ true
         /// controller computed (checksums.md5 is the stream's last member: an upload cut short never has it, and
         /// an unverified file is never used), takes the VM's lock (mkdir: atomic), starts the agent detached and
         /// waits for its outcome. Also clears the stage directories older runs left behind, never one in use.
-        /// Exit 13: the upload broke off; 10: checksum mismatch; 11: another run holds the lock; 12: the agent
-        /// ended without an outcome; 0 with OUTCOME lines: the agent ended. UPLOADED, VERIFIED and STARTED lines
-        /// mark the progress as it happens.
+        /// Exits and markers are <see cref="RemoteExit"/> and <see cref="AgentProtocol"/>'s; the Uploaded, Verified
+        /// and Started lines mark the progress as it happens.
         /// </summary>
         public static string UploadStartAndWait(string runId) => $@"B={Base}; RUN={CheckRunId(runId)}; D={RunDir(runId)}; S=$D/stage
 held=; if [ -f $B/lock/owner ]; then while read -r x; do case $x in run=*) held=${{x#run=}};; esac; done < $B/lock/owner; fi
@@ -88,34 +89,34 @@ for old in $B/runs/*/stage; do
   r=${{old%/stage}}; r=${{r##*/}}
   [ ""$r"" = $RUN ] || [ ""$r"" = ""$held"" ] || find ""$old"" -maxdepth 0 -mmin +10 -exec rm -rf {{}} + 2>/dev/null || true
 done
-mkdir -p $S && cd $S || {{ echo 'UPLOAD-BROKEN cannot create the stage directory'; exit 13; }}
-tar -xf - || {{ echo 'UPLOAD-BROKEN'; exit 13; }}
-echo UPLOADED
-[ -f checksums.md5 ] || {{ echo 'VERIFY-FAILED checksums.md5 never arrived: the upload ended early'; rm -rf $S; exit 10; }}
-if ! md5sum -c --quiet checksums.md5 >/dev/null 2>&1; then echo ""VERIFY-FAILED $(md5sum -c checksums.md5 2>&1 | grep -v ': OK$' | tr '\n' ' ')""; rm -rf $S; exit 10; fi
-echo VERIFIED
+mkdir -p $S && cd $S || {{ echo '{P.UploadBroken} cannot create the stage directory'; exit {P.Code(RemoteExit.UploadBroken)}; }}
+tar -xf - || {{ echo '{P.UploadBroken}'; exit {P.Code(RemoteExit.UploadBroken)}; }}
+echo {P.Uploaded}
+[ -f checksums.md5 ] || {{ echo '{P.VerifyFailed} checksums.md5 never arrived: the upload ended early'; rm -rf $S; exit {P.Code(RemoteExit.VerifyFailed)}; }}
+if ! md5sum -c --quiet checksums.md5 >/dev/null 2>&1; then echo ""{P.VerifyFailed} $(md5sum -c checksums.md5 2>&1 | grep -v ': OK$' | tr '\n' ' ')""; rm -rf $S; exit {P.Code(RemoteExit.VerifyFailed)}; fi
+echo {P.Verified}
 if ! mkdir $B/lock 2>/dev/null; then
   owner=; pid=; while read -r x; do owner=""$owner$x ""; case $x in pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
   age=$(( $(date +%s) - $(stat -c %Y $B/lock 2>/dev/null || date +%s) ))
   if {{ [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; }} || {{ [ -z ""$pid"" ] && [ $age -lt 120 ]; }}; then
-    echo ""LOCKED $owner""; exit 11
+    echo ""{P.Locked} $owner""; exit {P.Code(RemoteExit.Locked)}
   fi
-  echo ""STALE-LOCK $owner""
+  echo ""{P.StaleLock} $owner""
   rm -rf $B/lock
-  mkdir $B/lock 2>/dev/null || {{ echo 'LOCKED (taken meanwhile)'; exit 11; }}
+  mkdir $B/lock 2>/dev/null || {{ echo '{P.Locked} (taken meanwhile)'; exit {P.Code(RemoteExit.Locked)}; }}
 fi
 now=${{EPOCHSECONDS:-}}; [ -n ""$now"" ] || now=$(date +%s)
 printf 'run=%s\nstarted=%s\n' $RUN $now > $B/lock/owner
 echo $RUN > $B/last
 setsid nohup bash $S/agent.sh $RUN </dev/null >>$D/agent.log 2>&1 &
 echo ""pid=$!"" >> $B/lock/owner
-echo STARTED
+echo {P.Started}
 " + Wait(runId);
 
         /// <summary>
         /// Blocks until the agent's outcome exists, streaming new journal lines as "J ..." so the controller can
-        /// show each step. Exit 12 when the agent is gone without an outcome (killed with the VM); exit 14 when it
-        /// never started (no journal, the lock not this run's): what a connection lost at the end of an upload
+        /// show each step. <see cref="RemoteExit.AgentGone"/> when the agent is gone without an outcome (killed with the
+        /// VM); <see cref="RemoteExit.NotStarted"/> when it never started (no journal, the lock not this run's): what a connection lost at the end of an upload
         /// can leave. Polls every 50 ms without starting a process: the journal is read on an open descriptor,
         /// the agent checked with kill -0, and under bash the pause is a timed read on a private FIFO, not sleep.
         /// </summary>
@@ -126,10 +127,10 @@ if [ -n ""${{BASH_VERSION:-}}"" ] && {{ [ -p $D/stage/.tick ] || mkfifo $D/stage
 else
   tick() {{ sleep 0.05; }}
 fi
-journal() {{ if [ -z ""$jfd"" ] && [ -f $D/journal ]; then exec 3< $D/journal; jfd=3; fi; [ -z ""$jfd"" ] || while IFS= read -r x <&3; do echo ""J $x""; done; }}
+journal() {{ if [ -z ""$jfd"" ] && [ -f $D/journal ]; then exec 3< $D/journal; jfd=3; fi; [ -z ""$jfd"" ] || while IFS= read -r x <&3; do echo ""{P.Journal} $x""; done; }}
 while :; do
   journal
-  if [ -f $D/outcome ]; then journal; echo OUTCOME-BEGIN; while IFS= read -r x || [ -n ""$x"" ]; do echo ""$x""; done < $D/outcome; echo OUTCOME-END; exit 0; fi
+  if [ -f $D/outcome ]; then journal; echo {P.OutcomeBegin}; while IFS= read -r x || [ -n ""$x"" ]; do echo ""$x""; done < $D/outcome; echo {P.OutcomeEnd}; exit {P.Code(RemoteExit.Outcome)}; fi
   n=$((n+1))
   if [ $n -ge 6 ]; then
     n=0; mine=; pid=
@@ -137,8 +138,8 @@ while :; do
     if [ -z ""$mine"" ] || [ -z ""$pid"" ] || ! kill -0 ""$pid"" 2>/dev/null; then
       gone=$((gone+1))
       if [ $gone -gt 3 ] && [ ! -f $D/outcome ]; then
-        if [ -z ""$mine"" ] && [ ! -f $D/journal ]; then echo NOT-STARTED; exit 14; fi
-        echo AGENT-GONE; exit 12
+        if [ -z ""$mine"" ] && [ ! -f $D/journal ]; then echo {P.NotStarted}; exit {P.Code(RemoteExit.NotStarted)}; fi
+        echo {P.AgentGone}; exit {P.Code(RemoteExit.AgentGone)}
       fi
     fi
   fi

@@ -11,7 +11,7 @@ using SysVmPatch.Engine.Versions;
 namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
 {
     /// <summary>
-    /// Invoke-LivePatch -Method Api: CloudStack patches the VM itself (patchSystemVm for SSVM/CPVM; restartNetwork or
+    /// The Api method: CloudStack patches the VM itself (patchSystemVm for SSVM/CPVM; restartNetwork or
     /// restartVPC with livepatch=true, cleanup=false for routers, once per network), we wait for its job, then read
     /// the VM over SSH and accept the patch only when its scripts signature is the bundle's and it finished booting.
     /// </summary>
@@ -41,19 +41,18 @@ namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
             var watch = Stopwatch.StartNew();
             var steps = new List<string>();
             void Step(string text) { steps.Add(text); _step(vm.Name, text); }
-            LivePatchResult Result(LivePatchStatus status, string? failedStep, string? error, string? signature) => new LivePatchResult
-            {
-                VmId = vm.Id, VmName = vm.Name, VmType = vm.Type, Zone = vm.ZoneName, Server = vm.Server, RunId = _runId,
-                FromVersion = CloudStackVersion.ParseOrNull(vm.TemplateVersion)?.ToString(), ToVersion = _bundle.Version,
-                FromSignature = vm.ScriptsSignature, ToSignature = signature, Status = status, FailedStep = failedStep, Error = error,
-                Duration = watch.Elapsed, Steps = steps.ToArray(), Batch = batch,
-            };
+            LivePatchResult Result(LivePatchStatus status, PatchStep? failedStep, string? error, string? signature) =>
+                LivePatchResult.For(vm, _runId, _bundle.Version).With(new PatchVerdict(status, failedStep, error)) with
+                {
+                    ToSignature = signature, Duration = watch.Elapsed, Steps = steps.ToArray(), Batch = batch,
+                };
 
             var api = _serverByName(vm.Server);
-            if (api is null) return Result(LivePatchStatus.Failed, "Connect", $"not connected to '{vm.Server}', the management server this VM came from", vm.ScriptsSignature);
+            if (api is null) return Result(LivePatchStatus.Failed, PatchStep.Connect, $"not connected to '{vm.Server}', the management server this VM came from", vm.BestSignature);
+            string command = "its job";
             try
             {
-                var (command, parameters, key) = Request(vm);
+                (command, var parameters, var key) = Request(vm);
                 Step($"{command} {string.Join(" ", System.Linq.Enumerable.Select(parameters, p => p.Key + "=" + p.Value))}");
                 var job = key is null
                     ? await api.RunAsyncJobAsync(command, parameters, cancellationToken).ConfigureAwait(false)
@@ -65,17 +64,24 @@ namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
                 Step("failed: " + e.Message);
                 // CloudStack's own script restores nothing reliably (DOMAIN.md): say what the VM runs now.
                 var after = await _prober.ProbeAsync(vm, CancellationToken.None).ConfigureAwait(false);
-                return Result(LivePatchStatus.Failed, "CloudStackJob", e.Message, after.Signature ?? vm.ScriptsSignature);
+                return Result(LivePatchStatus.Failed, PatchStep.CloudStackJob, e.Message, after.Signature ?? vm.BestSignature);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C stops our wait, not CloudStack's job.
+                Step("cancelled while waiting for " + command);
+                return Result(LivePatchStatus.Failed, PatchStep.Cancelled,
+                    $"cancelled while waiting for CloudStack's {command}: the job may still finish on the server; check the VM", null);
             }
 
             var probe = await _prober.ProbeAsync(vm, cancellationToken).ConfigureAwait(false);
             if (probe.Error != null)
-                return Result(LivePatchStatus.Failed, "Validate", "CloudStack's job succeeded but the VM could not be read to verify it: " + probe.Error, null);
+                return Result(LivePatchStatus.Failed, PatchStep.Validate, "CloudStack's job succeeded but the VM could not be read to verify it: " + probe.Error, null);
             Step($"VM reports scripts {probe.Signature}, boot {(probe.BootFinished ? "finished" : "not finished")}");
             if (!string.Equals(probe.Signature, _bundle.Signature, StringComparison.OrdinalIgnoreCase))
-                return Result(LivePatchStatus.Failed, "Validate", $"CloudStack's job succeeded but the VM runs scripts {probe.Signature ?? "(none)"}, not the bundle's {_bundle.Signature}", probe.Signature);
+                return Result(LivePatchStatus.Failed, PatchStep.Validate, $"CloudStack's job succeeded but the VM runs scripts {probe.Signature ?? "(none)"}, not the bundle's {_bundle.Signature}", probe.Signature);
             if (!probe.BootFinished)
-                return Result(LivePatchStatus.Failed, "Validate", "the VM runs the new scripts but has not finished booting (/var/cache/cloud/boot_up_done missing)", probe.Signature);
+                return Result(LivePatchStatus.Failed, PatchStep.Validate, "the VM runs the new scripts but has not finished booting (/var/cache/cloud/boot_up_done missing)", probe.Signature);
             return Result(LivePatchStatus.Patched, null, null, probe.Signature);
         }
 

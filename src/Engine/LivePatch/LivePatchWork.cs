@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using SysVmPatch.Engine.History;
+using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.LivePatch.ThroughCloudStack;
+using SysVmPatch.Engine.Rollout;
+using SysVmPatch.Engine.Ssh;
+
+namespace SysVmPatch.Engine.LivePatch
+{
+    /// <summary>
+    /// A live patch as the rolling executor's work: prepare (connect and preflight, no change), apply (pre-checks,
+    /// upload, agent), release (close the connection of a VM that will not run); the result of a VM never started
+    /// or whose work threw; and where each result is recorded.
+    /// </summary>
+    internal static class LivePatchWork
+    {
+        public static RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult> Executor(
+            ISshClient ssh, LivePatchOptions options, string runId, IEnumerable<SystemVm> toRun, Action<LivePatchEvent> raise, HistoryRecorder? history)
+        {
+            string? toVersion = options.Bundle.Version;
+            Action<LivePatchResult>? record = history == null ? null : r => history.Record(r.ToHistory());
+            LivePatchResult NotStarted(SystemVm vm, int batch, NotStarted why) => LivePatchResult.For(vm, runId, toVersion) with
+            {
+                FailedStep = why.Reason.ToString(), Error = why.Message, Batch = batch, Steps = new[] { why.Message },
+            };
+            LivePatchResult Crashed(SystemVm vm, int batch, Exception e) => CrashResult(LivePatchResult.For(vm, runId, toVersion) with { Batch = batch }, e);
+
+            if (options.Method == LivePatchMethod.Api)
+            {
+                var viaApi = new CloudStackPatcher(
+                    server => options.Apis.TryGetValue(server, out var api) ? api : null, new Versions.SshVmProber(ssh, options.Ssh),
+                    options.Bundle, options.Force, runId, (vm, step) => raise(new LivePatchEvent(LivePatchEventKind.Step) { VmName = vm, Message = step }));
+                return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>((vm, _, batch, ct) => viaApi.PatchAsync(vm, batch, ct), r => r.IsFailure, NotStarted)
+                {
+                    Crashed = Crashed, Record = record,
+                };
+            }
+
+            var patcher = new VmPatcher(ssh, options, runId, raise);
+            var reapply = new NetworkReapplyTracker(toRun, options);
+            return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>(
+                async (vm, prepared, batch, ct) =>
+                {
+                    prepared ??= await patcher.PrepareAsync(vm, ct).ConfigureAwait(false);
+                    var result = await patcher.ApplyAsync(prepared, batch, ct).ConfigureAwait(false);
+                    return await reapply.AfterAsync(vm, result, raise, ct).ConfigureAwait(false);
+                },
+                r => r.IsFailure, NotStarted)
+            {
+                Prepare = patcher.PrepareAsync,
+                Release = prepared => prepared.CloseAsync(),
+                Crashed = Crashed,
+                Record = record,
+            };
+        }
+
+        /// <summary>
+        /// A VM whose work threw (a failed process start, an I/O error, a cancellation nobody caught): what it runs
+        /// now is not known here, so the result says to check it; the VM's own agent, if it started, still ends the
+        /// VM consistent and the next run's preflight reports how.
+        /// </summary>
+        internal static LivePatchResult CrashResult(LivePatchResult start, Exception e)
+        {
+            string what = e is OperationCanceledException
+                ? "cancelled while the controller was working on the VM"
+                : $"unexpected {e.GetType().Name}: {e.Message}";
+            string error = what + "; check the VM: the next run's preflight reports what it was left in";
+            return start.With(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Unexpected, error)) with { Steps = new[] { error } };
+        }
+    }
+}
