@@ -140,6 +140,8 @@ namespace SysVmPatch.Engine.LivePatch
 
             if (pre.LockOwner != null && pre.LockAlive)
                 return (LivePatchStatus.Failed, "Lock", $"another live patch is running on this VM ({pre.LockOwner.Trim()}); refused");
+            // Before "already current" and whatever -Force says: a VM a rollback could not restore is in no known state.
+            if (pre.Attention != null) return (LivePatchStatus.Failed, "Attention", pre.Attention.Refusal());
             if (!pre.BootFinished)
                 return (LivePatchStatus.Failed, "Preflight", "the VM has not finished booting (/var/cache/cloud/boot_up_done is missing)");
             var support = LivePatchSupport.For(pre.Release);
@@ -225,6 +227,9 @@ namespace SysVmPatch.Engine.LivePatch
         {
             using var uploadStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             uploadStop.CancelAfter(_options.UploadTimeout);
+            // From the commit point the agent may run; it bounds its own steps, so the wait is bounded from there too.
+            var waitLimit = AgentLimits.ControllerWait(_options.AgentTimeout);
+            using var waitStop = new CancellationTokenSource();
             var upload = Stopwatch.StartNew();
             Stopwatch? sinceCommit = null;
             bool started = false;
@@ -236,6 +241,7 @@ namespace SysVmPatch.Engine.LivePatch
                 stop.Token.ThrowIfCancellationRequested();
                 // The commit point: from here on the VM may have everything it needs to start the agent.
                 Volatile.Write(ref sinceCommit, Stopwatch.StartNew());
+                waitStop.CancelAfter(waitLimit);
                 await WriteStagedFileAsync(stream, files[files.Count - 1], processEnded).ConfigureAwait(false);
                 await TarStreamWriter.WriteEndAsync(stream, processEnded).ConfigureAwait(false);
                 await stream.FlushAsync(processEnded).ConfigureAwait(false);
@@ -253,7 +259,7 @@ namespace SysVmPatch.Engine.LivePatch
             SshException? lastError = null;
             for (int attempt = 0; attempt < 4; attempt++)
             {
-                var left = sinceCommit == null ? _options.UploadTimeout + _options.AgentTimeout : _options.AgentTimeout - sinceCommit.Elapsed;
+                var left = sinceCommit == null ? _options.UploadTimeout + waitLimit : waitLimit - sinceCommit.Elapsed;
                 if (left <= TimeSpan.Zero) break;
                 SshCommandResult r;
                 try
@@ -269,7 +275,12 @@ namespace SysVmPatch.Engine.LivePatch
                             else if (line.StartsWith("STALE-LOCK", StringComparison.Ordinal)) rec.Warnings.Add("took over a stale lock: " + line.Substring(10).Trim());
                             else if (line == "STARTED") { started = true; Step("agent started detached"); }
                         },
-                    }, CancellationToken.None).ConfigureAwait(false);
+                    }, waitStop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (waitStop.IsCancellationRequested)
+                {
+                    return End(LivePatchStatus.Failed, "Wait",
+                        $"no outcome within {waitLimit.TotalSeconds:0} s of the start (AgentTimeout {_options.AgentTimeout.TotalSeconds:0} s, rollback limit {AgentLimits.Rollback(_options.AgentTimeout).TotalSeconds:0} s); the agent stops itself at those limits and the next run reports its outcome");
                 }
                 catch (SshException ex)
                 {
@@ -314,18 +325,18 @@ namespace SysVmPatch.Engine.LivePatch
                 $"lost the VM while its agent was running ({lastError?.Message}); the agent finishes on its own and the next run reports the outcome");
         }
 
-        private static LivePatchResult FromOutcome(string stdout, Record rec, Func<LivePatchStatus, string?, string?, LivePatchResult> End)
+        internal static LivePatchResult FromOutcome(string stdout, Record rec, Func<LivePatchStatus, string?, string?, LivePatchResult> End)
         {
-            int begin = stdout.IndexOf("OUTCOME-BEGIN", StringComparison.Ordinal);
-            var kv = RemoteCommands.KeyValues(begin >= 0 ? stdout.Substring(begin) : stdout);
-            string? Get(string k) => kv.TryGetValue(k, out var v) && v.Trim().Length > 0 ? v.Trim() : null;
-            rec.FromSignature = Get("from_sig") ?? rec.FromSignature;
-            rec.ToSignature = Get("to_sig");
-            string status = Get("status") ?? "";
-            var parsed = Enum.TryParse(status, out LivePatchStatus s) ? s : LivePatchStatus.Failed;
-            return parsed == LivePatchStatus.Patched
+            var outcome = AgentOutcome.Parse(stdout);
+            rec.FromSignature = outcome.Get("from_sig") ?? rec.FromSignature;
+            rec.ToSignature = outcome.Get("to_sig");
+            if (outcome.DownBeforeWarning is string down) rec.Warnings.Add(down);
+            if (outcome.UnknownStatus != null)
+                return End(LivePatchStatus.Failed, outcome.Get("step") ?? "Outcome",
+                    outcome.UnknownStatus.Length == 0 ? "no outcome" : $"the agent's outcome has an unknown status '{outcome.UnknownStatus}'; check the VM");
+            return outcome.Status == LivePatchStatus.Patched
                 ? End(LivePatchStatus.Patched, null, null)
-                : End(parsed, Get("step"), Get("error") ?? (status.Length == 0 ? "no outcome" : null));
+                : End(outcome.Status, outcome.Get("step"), outcome.Get("error"));
         }
 
         private void ReportPreviousRun(PreflightReport pre, Record rec, Action<string> report)
@@ -368,7 +379,8 @@ namespace SysVmPatch.Engine.LivePatch
         private string Params(PatchBundle bundle, string cmdlineType)
         {
             var checks = string.Join("\n", _options.PostChecks.Select(c => Convert.ToBase64String(Encoding.UTF8.GetBytes(c))));
-            return $"EXPECTED_SIG={RemoteCommands.Quote(bundle.Signature)}\nVM_TYPE={RemoteCommands.Quote(cmdlineType)}\nPOSTCHECKS_B64={RemoteCommands.Quote(checks)}\n";
+            return $"EXPECTED_SIG={RemoteCommands.Quote(bundle.Signature)}\nVM_TYPE={RemoteCommands.Quote(cmdlineType)}\nPOSTCHECKS_B64={RemoteCommands.Quote(checks)}\n"
+                + AgentLimits.Params(_options.AgentTimeout);
         }
 
         private static Task WriteStagedFileAsync(Stream stream, StagedFile f, CancellationToken ct)

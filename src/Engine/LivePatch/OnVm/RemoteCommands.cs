@@ -47,6 +47,7 @@ if [ -d $B/lock ]; then
   echo ""lock_owner=$owner""
   if [ -n ""$p"" ] && kill -0 ""$p"" 2>/dev/null; then echo lock_alive=1; else echo lock_alive=0; fi
 fi
+if [ -f $B/attention ]; then echo attention=1; while read -r x || [ -n ""$x"" ]; do echo ""attention_$x""; done 2>/dev/null < $B/attention; fi
 for d in $B/runs/*/; do d=${{d%/}}; [ -f ""$d/backup/complete"" ] && [ ! -f ""$d/outcome"" ] && echo ""interrupted_run=${{d##*/}}""; done
 last=; read -r last 2>/dev/null < $B/last
 if [ -n ""$last"" ]; then
@@ -62,7 +63,7 @@ true
         {
             var sb = new StringBuilder();
             for (int i = 0; i < checks.Count; i++)
-                sb.Append("if ! bash -c ").Append(Quote(checks[i])).Append(" >/tmp/.svp-precheck 2>&1; then echo PRECHECK-FAILED ")
+                sb.Append("if ! bash -c ").Append(Quote(checks[i])).Append(" </dev/null >/tmp/.svp-precheck 2>&1; then echo PRECHECK-FAILED ")
                   .Append(i.ToString(CultureInfo.InvariantCulture)).Append("; tail -n 5 /tmp/.svp-precheck; rm -f /tmp/.svp-precheck; exit 20; fi\n");
             sb.Append("rm -f /tmp/.svp-precheck; echo PRECHECKS-OK\n");
             return sb.ToString();
@@ -94,23 +95,7 @@ echo UPLOADED
 [ -f checksums.md5 ] || {{ echo 'VERIFY-FAILED checksums.md5 never arrived: the upload ended early'; rm -rf $S; exit 10; }}
 if ! md5sum -c --quiet checksums.md5 >/dev/null 2>&1; then echo ""VERIFY-FAILED $(md5sum -c checksums.md5 2>&1 | grep -v ': OK$' | tr '\n' ' ')""; rm -rf $S; exit 10; fi
 echo VERIFIED
-if ! mkdir $B/lock 2>/dev/null; then
-  owner=; pid=; while read -r x; do owner=""$owner$x ""; case $x in pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
-  age=$(( $(date +%s) - $(stat -c %Y $B/lock 2>/dev/null || date +%s) ))
-  if {{ [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; }} || {{ [ -z ""$pid"" ] && [ $age -lt 120 ]; }}; then
-    echo ""LOCKED $owner""; exit 11
-  fi
-  echo ""STALE-LOCK $owner""
-  rm -rf $B/lock
-  mkdir $B/lock 2>/dev/null || {{ echo 'LOCKED (taken meanwhile)'; exit 11; }}
-fi
-now=${{EPOCHSECONDS:-}}; [ -n ""$now"" ] || now=$(date +%s)
-printf 'run=%s\nstarted=%s\n' $RUN $now > $B/lock/owner
-echo $RUN > $B/last
-setsid nohup bash $S/agent.sh $RUN </dev/null >>$D/agent.log 2>&1 &
-echo ""pid=$!"" >> $B/lock/owner
-echo STARTED
-" + Wait(runId);
+" + AgentLauncher.TakeLockAndStart() + Wait(runId);
 
         /// <summary>
         /// Blocks until the agent's outcome exists, streaming new journal lines as "J ..." so the controller can
