@@ -50,11 +50,21 @@ rollback_and_finish() {
 # the VM may be between versions. Put it back on that backup first, and record the earlier run's outcome, whole
 # (temp + rename) and before its backup is removed, so a reset during recovery only means recovering again.
 recover_interrupted_runs() {
-  local dir other
+  local dir other text
   for dir in "$BASE"/runs/*/; do
     dir="${dir%/}"; other="${dir##*/}"
     [ "$other" = "$RUN" ] && continue
-    [ -f "$dir/backup/complete" ] && [ ! -f "$dir/outcome" ] || continue
+    [ -f "$dir/outcome" ] && continue
+    if [ -d "$dir/backup" ] && [ ! -f "$dir/backup/complete" ]; then
+      # Died while backing up: nothing had changed yet (apply starts only once `complete` is on disk).
+      journal recover "run $other died before its backup was complete; nothing had changed"
+      printf -v text 'run=%s\nstatus=Failed\nstep=interrupted\nerror=%s\nended=%(%s)T\n' "$other" \
+        "the agent of run $other died before its backup was complete; nothing had changed (found by run $RUN)" -1
+      write_atomically "$dir/outcome" "$text"
+      rm -rf "$dir/backup" "$dir/stage" "$dir/unpack"
+      continue
+    fi
+    [ -f "$dir/backup/complete" ] || continue
     journal recover "run $other was interrupted; restoring its backup"
     local saved_backup="$BACKUP" saved_from="$FROM_SIG" saved_svcs="$RESTART_SVCS" err status=RolledBack text line
     BACKUP="$dir/backup"
