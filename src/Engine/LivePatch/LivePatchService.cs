@@ -43,6 +43,7 @@ namespace SysVmPatch.Engine.LivePatch
             void Raise(LivePatchEvent e) { try { onEvent?.Invoke(e); } catch (Exception) { /* the caller's queue must not break a rollout */ } }
 
             var results = new List<LivePatchResult>();
+            var toConfirm = new List<(SystemVm, LivePatchResult)>();
             foreach (var entry in plan.Entries.Where(e => e.Action != LivePatchAction.Patch))
             {
                 var r = new LivePatchResult
@@ -54,11 +55,19 @@ namespace SysVmPatch.Engine.LivePatch
                     FailedStep = entry.Action == LivePatchAction.Skip ? entry.Reason!.Split(':')[0] : null,
                     Error = entry.Reason, Steps = new[] { "planned: " + (entry.Reason ?? entry.Action.ToString()) },
                 };
+                // CloudStack's record alone never makes a VM current over SSH: its preflight confirms it (CurrentVmConfirmer).
+                if (r.Status == LivePatchStatus.AlreadyCurrent && options.Method == LivePatchMethod.Ssh) { toConfirm.Add((entry.Vm, r)); continue; }
                 results.Add(r);
                 Raise(new LivePatchEvent(LivePatchEventKind.Result) { VmName = r.VmName, Result = r });
             }
 
             using var ssh = _sshFactory(options);
+            if (toConfirm.Count > 0)
+                foreach (var r in await CurrentVmConfirmer.ConfirmAllAsync(new VmPatcher(ssh, options, runId, Raise), toConfirm, options.Rollout.ThrottleLimit ?? 16, cancellationToken).ConfigureAwait(false))
+                {
+                    results.Add(r);
+                    Raise(new LivePatchEvent(LivePatchEventKind.Result) { VmName = r.VmName, Result = r });
+                }
             Func<SystemVm, int, CancellationToken, Task<LivePatchResult>> work;
             HeadStarts? headStarts = null;
             if (options.Method == LivePatchMethod.Api)

@@ -91,6 +91,13 @@ namespace SysVmPatch.Tests.LivePatch
                 Assert.Equal(probe.NeedsAttention, comparison.NeedsAttention);
             }
 
+            // CloudStack's record alone (here: the bundle's signature) does not make it AlreadyCurrent.
+            var recorded = vms.Select(v => v with { ScriptsSignature = bundle.Bundle.Signature }).ToList();
+            Assert.Equal(LivePatchAction.AlreadyCurrent, LivePatchService.Plan(recorded, options).Entries.Single().Action);
+            var current = Assert.Single(await RunAsync(new LivePatchService(), recorded, options, _output));
+            Assert.Equal(LivePatchStatus.Failed, current.Status);
+            Assert.Equal("Attention", current.FailedStep);
+
             // Later runs, even with -Force, refuse it at preflight and change nothing.
             int restarts = Restarts(lab, vm);
             int runs = Directory.GetDirectories(lab.VmPath(vm, $"{Base}/runs")).Length;

@@ -70,11 +70,13 @@ finish() {
   sync   # the VM's files as they are now reach the disk before the outcome says what they are
   write_atomically "$OUTCOME" "$text"
   if [ "$status" = RollbackFailed ]; then mark_attention "$step" "$error"; fi
-  sync
   journal end "$status"
-  if [ "$status" = RollbackFailed ]; then rm -rf "$STAGE" "$UNPACK"; else rm -rf "$STAGE" "$UNPACK" "$BACKUP"; fi
+  # The lock goes with the outcome (whoever reads the outcome finds the VM free); the cleanup after it is this
+  # run's own folder, and a backup a reset leaves behind next to an outcome is removed by the next run.
   while IFS= read -r line; do [ "$line" = "run=$RUN" ] && mine=1; done 2>/dev/null < "$BASE/lock/owner"
   if [ -n "$mine" ]; then rm -rf "$BASE/lock"; fi
+  sync   # the outcome's rename is on disk before the backup it replaces goes
+  if [ "$status" = RollbackFailed ]; then rm -rf "$STAGE" "$UNPACK"; else rm -rf "$STAGE" "$UNPACK" "$BACKUP"; fi
   exit 0
 }
 

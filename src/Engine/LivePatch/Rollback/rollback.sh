@@ -50,11 +50,18 @@ rollback_and_finish() {
 # the VM may be between versions. Put it back on that backup first, and record the earlier run's outcome, whole
 # (temp + rename) and before its backup is removed, so a reset during recovery only means recovering again.
 recover_interrupted_runs() {
-  local dir other text
+  local dir other text status line
   for dir in "$BASE"/runs/*/; do
     dir="${dir%/}"; other="${dir##*/}"
     [ "$other" = "$RUN" ] && continue
-    [ -f "$dir/outcome" ] && continue
+    if [ -f "$dir/outcome" ]; then
+      # Ended, but reset before its cleanup: only a RollbackFailed run's backup is still needed.
+      if [ -d "$dir/backup" ] || [ -d "$dir/stage" ]; then
+        status=; while IFS= read -r line; do case "$line" in status=*) status="${line#status=}";; esac; done < "$dir/outcome"
+        if [ "$status" != RollbackFailed ]; then rm -rf "$dir/backup" "$dir/stage" "$dir/unpack"; else rm -rf "$dir/stage" "$dir/unpack"; fi
+      fi
+      continue
+    fi
     if [ -d "$dir/backup" ] && [ ! -f "$dir/backup/complete" ]; then
       # Died while backing up: nothing had changed yet (apply starts only once `complete` is on disk).
       journal recover "run $other died before its backup was complete; nothing had changed"
