@@ -114,7 +114,14 @@ fi
 journal() {{ if [ -z ""$jfd"" ] && [ -f $D/journal ]; then exec 3< $D/journal; jfd=3; fi; [ -z ""$jfd"" ] || while IFS= read -r x <&3; do echo ""J $x""; done; }}
 while :; do
   journal
-  if [ -f $D/outcome ]; then journal; echo OUTCOME-BEGIN; while IFS= read -r x || [ -n ""$x"" ]; do echo ""$x""; done < $D/outcome; echo OUTCOME-END; exit 0; fi
+  if [ -f $D/outcome ]; then
+    # The outcome is written before the run's cleanup (crash consistency): wait, up to 15 s, for the agent to end.
+    k=0; while [ $k -lt 300 ]; do
+      mine=; pid=; while read -r x; do case $x in run=$RUN) mine=1;; pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
+      {{ [ -n ""$mine"" ] && [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; }} || break
+      k=$((k+1)); tick
+    done
+    journal; echo OUTCOME-BEGIN; while IFS= read -r x || [ -n ""$x"" ]; do echo ""$x""; done < $D/outcome; echo OUTCOME-END; exit 0; fi
   n=$((n+1))
   if [ $n -ge 6 ]; then
     n=0; mine=; pid=

@@ -71,12 +71,12 @@ finish() {
   write_atomically "$OUTCOME" "$text"
   if [ "$status" = RollbackFailed ]; then mark_attention "$step" "$error"; fi
   journal end "$status"
-  # The lock goes with the outcome (whoever reads the outcome finds the VM free); the cleanup after it is this
-  # run's own folder, and a backup a reset leaves behind next to an outcome is removed by the next run.
+  sync   # the outcome's rename is on disk before the backup it replaces goes
+  # A reset from here on leaves a backup next to an outcome: the next run removes it (recover_interrupted_runs).
+  if [ "$status" = RollbackFailed ]; then rm -rf "$STAGE" "$UNPACK"; else rm -rf "$STAGE" "$UNPACK" "$BACKUP"; fi
+  # Last: the controller's wait returns once the lock is no longer this run's, so it finds the VM clean and free.
   while IFS= read -r line; do [ "$line" = "run=$RUN" ] && mine=1; done 2>/dev/null < "$BASE/lock/owner"
   if [ -n "$mine" ]; then rm -rf "$BASE/lock"; fi
-  sync   # the outcome's rename is on disk before the backup it replaces goes
-  if [ "$status" = RollbackFailed ]; then rm -rf "$STAGE" "$UNPACK"; else rm -rf "$STAGE" "$UNPACK" "$BACKUP"; fi
   exit 0
 }
 
