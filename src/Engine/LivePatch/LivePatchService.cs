@@ -67,6 +67,15 @@ namespace SysVmPatch.Engine.LivePatch
             }).ToList();
 
             using var ssh = _sshFactory(options);
+            // CloudStack's record alone never makes a VM current over SSH: its preflight confirms it (CurrentVmConfirmer).
+            if (options.Method == LivePatchMethod.Ssh && decided.Any(r => r.Status == LivePatchStatus.AlreadyCurrent))
+            {
+                var vms = plan.Entries.ToDictionary(e => e.Vm.Id, e => e.Vm);
+                var toConfirm = decided.Where(r => r.Status == LivePatchStatus.AlreadyCurrent).Select(r => (vms[r.VmId], r)).ToList();
+                var confirmed = await CurrentVmConfirmer.ConfirmAllAsync(new VmPatcher(ssh, options, runId, Raise), toConfirm,
+                    options.Rollout.ThrottleLimit ?? 16, cancellationToken).ConfigureAwait(false);
+                decided = decided.Where(r => r.Status != LivePatchStatus.AlreadyCurrent).Concat(confirmed).ToList();
+            }
             var executor = LivePatchWork.Executor(ssh, options, runId, batches.SelectMany(b => b).Select(i => i.Value), Raise, _history);
             var results = await executor.RunAsync(batches, decided, options.Rollout,
                 e => Raise(new LivePatchEvent(LivePatchEventKind.Progress) { Rollout = e, VmName = e.ItemName, Message = e.Message }),

@@ -11,6 +11,10 @@ namespace SysVmPatch.Engine.LivePatch
         Connect,
         /// <summary>Another live patch holds the VM's lock.</summary>
         Lock,
+        /// <summary>A failed rollback or recovery marked the VM as needing attention; nothing runs until that is cleared.</summary>
+        Attention,
+        /// <summary>CloudStack records the bundle's signature, but the VM itself does not run it.</summary>
+        NotCurrent,
         /// <summary>The VM's own state refuses the patch (booting, unknown type, too little disk).</summary>
         Preflight,
         /// <summary>The template is too old for a live patch: recreate the VM.</summary>

@@ -103,7 +103,7 @@ namespace SysVmPatch.Engine.LivePatch
                 if (await PreChecksAsync(session, rec, cancellationToken).ConfigureAwait(false) is PatchVerdict refused) return rec.End(refused);
                 if (cancellationToken.IsCancellationRequested) return rec.End(new PatchVerdict(LivePatchStatus.Skipped, PatchStep.Cancelled, "cancelled before upload; nothing changed"));
                 // Upload, verify, start the agent and wait: one command; from the agent's start the VM finishes on its own.
-                var files = Payload.Build(_options.Bundle, pre.IsAgentVm, pre.CmdlineType!, _options.PostChecks);
+                var files = Payload.Build(_options.Bundle, pre.IsAgentVm, pre.CmdlineType!, _options.PostChecks, _options.AgentTimeout);
                 return await new AgentRun(session, files, _options, _runId, rec).RunAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (SshException ex) { return rec.End(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Connect, ex.Message)); }

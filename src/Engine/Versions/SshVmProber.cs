@@ -31,7 +31,7 @@ namespace SysVmPatch.Engine.Versions
                 var result = await _client.RunOnVmAsync(vm, _options, new SshCommand(RemoteCommands.Preflight()) { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken).ConfigureAwait(false);
                 if (!result.Succeeded) return VmProbe.Failed($"probe command exited {result.ExitCode}: {result.Stderr.Trim()}");
                 var report = PreflightReport.Parse(result.Stdout);
-                return new VmProbe(report.ReleaseLine, report.Signature, report.BootFinished) { LastPatchOutcome = DescribeLastPatch(report) };
+                return new VmProbe(report.ReleaseLine, report.Signature, report.BootFinished) { LastPatchOutcome = DescribeLastPatch(report), NeedsAttention = report.Attention?.Describe() };
             }
             catch (Exception e) when (e is SshException || e is SshRouteException)
             {

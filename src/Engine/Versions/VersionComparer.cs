@@ -48,6 +48,7 @@ namespace SysVmPatch.Engine.Versions
                 BootFinished = probed ? probe!.BootFinished : (bool?)null,
                 ProbeError = probe?.Error,
                 LastPatchOutcome = probe?.LastPatchOutcome,
+                NeedsAttention = probe?.NeedsAttention,
                 Discrepancies = probed ? FindDiscrepancies(vm, probe!) : Array.Empty<string>(),
             };
         }
@@ -68,6 +69,8 @@ namespace SysVmPatch.Engine.Versions
 
         private static (RecommendedAction, string) DecideAction(VersionStatus status, LivePatchSupport support, VmProbe? probe, bool? signatureMatches, CloudStackVersion? current, VersionTarget target)
         {
+            // A matching signature proves nothing on a VM a rollback could not restore.
+            if (probe?.NeedsAttention != null) return (RecommendedAction.None, "needs attention: " + probe.NeedsAttention);
             switch (status)
             {
                 case VersionStatus.UpToDate:

@@ -36,6 +36,8 @@ namespace SysVmPatch.Engine.Versions
         public bool? BootFinished { get; init; }
         public string? ProbeError { get; init; }
         public string? LastPatchOutcome { get; init; }
+        /// <summary>From the probe: a failed rollback marked the VM; it is in no known state and live patching refuses it.</summary>
+        public string? NeedsAttention { get; init; }
         /// <summary>Where the API and the VM disagree (signature, release), one line each.</summary>
         public IReadOnlyList<string> Discrepancies { get; init; } = System.Array.Empty<string>();
 

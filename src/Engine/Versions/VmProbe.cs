@@ -14,6 +14,11 @@ namespace SysVmPatch.Engine.Versions
         public string? Error { get; init; }
         /// <summary>The last live patch's outcome found on the VM (e.g. "Patched run 7c2e... at ..."), if any.</summary>
         public string? LastPatchOutcome { get; init; }
+        /// <summary>
+        /// Set when a live patch could not put the VM back (RollbackFailed) and marked it on the VM: what happened and
+        /// where the backup is kept. Invoke-LivePatch refuses the VM until the mark is cleared.
+        /// </summary>
+        public string? NeedsAttention { get; init; }
 
         public static VmProbe Failed(string error) => new VmProbe(null, null, false) { Error = error };
     }

@@ -14,7 +14,7 @@ namespace SysVmPatch.TestWorld.NamespaceLab
     /// reachable only through its host, with the files, services and faults a live patch meets. One per machine.
     /// </summary>
     /// <remarks>
-    /// Faults: <see cref="SetServiceFault"/> (fail, fail-once, slow:N), <see cref="SetDropAfterBytes"/> (a connection
+    /// Faults: <see cref="SetServiceFault"/> (fail, fail-once, hang, hang-restart, slow:N), <see cref="SetDropAfterBytes"/> (a connection
     /// dropped mid-transfer), <see cref="SetHostDownAsync"/> (host sshd killed and its link down), stop/start of a VM,
     /// and a full disk through <see cref="VmSpec.DiskMiB"/>: the VM's writable layer is then a tmpfs of that size,
     /// so writes anywhere in the VM fail with ENOSPC once it is full and <c>df /</c> inside shows it.
@@ -82,16 +82,18 @@ namespace SysVmPatch.TestWorld.NamespaceLab
 
         /// <summary>
         /// Makes a service misbehave in the VM's systemctl stand-in: "fail" (start/restart leave it failed, exit 1),
-        /// "fail-once" (the next start/restart fails, later ones succeed), "slow:&lt;seconds&gt;"; null clears it.
+        /// "fail-once" (the next start/restart fails, later ones succeed), "slow:&lt;seconds&gt;", "hang" (every
+        /// start/restart hangs until killed, the unit left activating), "hang-restart" (the next one hangs, later
+        /// ones succeed); null clears it.
         /// </summary>
         public void SetServiceFault(string vmName, string service, string? fault)
         {
             LabNames.CheckSafe(service);
             string file = _paths.VmServiceFault(Runtime(vmName).Vm, service);
             if (fault == null) { File.Delete(file); return; }
-            bool valid = fault == "fail" || fault == "fail-once" ||
+            bool valid = fault == "fail" || fault == "fail-once" || fault == "hang" || fault == "hang-restart" ||
                 (fault.StartsWith("slow:", StringComparison.Ordinal) && double.TryParse(fault.AsSpan(5), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double s) && s >= 0);
-            if (!valid) throw new ArgumentException($"Unknown service fault '{fault}'; use fail, fail-once or slow:<seconds>.", nameof(fault));
+            if (!valid) throw new ArgumentException($"Unknown service fault '{fault}'; use fail, fail-once, hang, hang-restart or slow:<seconds>.", nameof(fault));
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllText(file, fault + "\n");
         }

@@ -39,6 +39,9 @@ start_unit() {
   f="$(cat "$d/faults/$s" 2>/dev/null)"
   case "$f" in
     slow:*) set_state "$s" activating; sleep "${f#slow:}" ;;
+    # A start that never returns (a unit stuck activating): only a timeout ends it.
+    hang) set_state "$s" activating; exec sleep infinity ;;
+    hang-restart) rm -f "$d/faults/$s"; set_state "$s" activating; exec sleep infinity ;;
   esac
   case "$f" in
     fail)

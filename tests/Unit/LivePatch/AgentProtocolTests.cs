@@ -31,10 +31,10 @@ namespace SysVmPatch.Tests.LivePatch
         {
             string agent = AgentScript.Text;
             foreach (var key in new[] { AgentProtocol.OutcomeKey.Run, AgentProtocol.OutcomeKey.Status, AgentProtocol.OutcomeKey.Step, AgentProtocol.OutcomeKey.Error,
-                                        AgentProtocol.OutcomeKey.FromSignature, AgentProtocol.OutcomeKey.ToSignature })
-                Assert.Contains($"echo \"{key}=", agent);
+                                        AgentProtocol.OutcomeKey.FromSignature, AgentProtocol.OutcomeKey.ToSignature, AgentProtocol.OutcomeKey.DownBefore })
+                Assert.Contains($"{key}=%s", agent);
             // finish <Status> ... in agent.sh and rollback.sh, and the recovery's status=<Status>.
-            var written = Regex.Matches(agent, @"\bfinish ([A-Za-z]+) ").Select(m => m.Groups[1].Value)
+            var written = Regex.Matches(agent, @"\bfinish ([A-Z][A-Za-z]+) ").Select(m => m.Groups[1].Value)
                 .Concat(Regex.Matches(agent, @"\bstatus=([A-Z][A-Za-z]+)").Select(m => m.Groups[1].Value)).Distinct().ToList();
             Assert.NotEmpty(written);
             Assert.All(written, s => Assert.True(AgentProtocol.ParseStatus(s) != null, $"the agent writes status '{s}', which the controller does not know"));

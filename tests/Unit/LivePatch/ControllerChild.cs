@@ -46,7 +46,7 @@ namespace SysVmPatch.Tests.LivePatch
             var gate = new object();
             var results = await new LivePatchService().RunAsync(spec.Vms, options, e =>
             {
-                lock (gate) File.AppendAllText(spec.EventsFile, $"{e.Kind}\t{e.VmName}\t{e.Message}\n");
+                lock (gate) File.AppendAllText(spec.EventsFile, $"{e.Kind}\t{e.VmName}\t{e.Message}{(e.Result is { } r ? $"{r.Status} {r.FailedStep} {r.Error}" : "")}\n");
             }, CancellationToken.None);
             // Reaching here means the parent did not kill this process in time; it then fails its own assertions.
             Assert.NotEmpty(results);

@@ -59,11 +59,14 @@ namespace SysVmPatch.Tests.LivePatch
                 if (!child.WaitForExit(60_000)) child.Kill(entireProcessTree: true);
                 _output.WriteLine(await childOut);
                 _output.WriteLine(await childErr);
+                if (File.Exists(spec.EventsFile)) _output.WriteLine(File.ReadAllText(spec.EventsFile));
             }
 
             // Without any controller, each agent finishes: patched, or rolled back.
             var until = DateTime.UtcNow.AddMinutes(2);
-            while (DateTime.UtcNow < until && !lab.Topology.Vms.All(v => File.Exists(lab.VmPath(v.Name, $"/var/cache/cloud/sysvmpatch/runs/{runId}/outcome")))) await Task.Delay(200);
+            // An agent writes its outcome before it cleans up and releases the lock (a reset in between must leave
+            // the outcome): it has ended once both are true.
+            while (DateTime.UtcNow < until && !lab.Topology.Vms.All(v => File.Exists(lab.VmPath(v.Name, $"/var/cache/cloud/sysvmpatch/runs/{runId}/outcome")) && !LockHeld(lab, v.Name))) await Task.Delay(200);
             foreach (var vm in lab.Topology.Vms)
             {
                 string outcome = File.ReadAllText(lab.VmPath(vm.Name, $"/var/cache/cloud/sysvmpatch/runs/{runId}/outcome"));

@@ -16,7 +16,7 @@ namespace SysVmPatch.Tests.LivePatch
         public PatchBundle Bundle { get; }
         public const string NewScriptMarker = "# scripts of the test bundle 4.19.1";
 
-        public TestBundle(int extraScriptsBytes = 0, string version = "4.19.1.0")
+        public TestBundle(int extraScriptsBytes = 0, string version = "4.19.1.0", bool withNewFolder = false)
         {
             Folder = Path.Combine(Path.GetTempPath(), "svp-bundle-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             string agent = Path.Combine(Folder, "agent-src");
@@ -30,6 +30,8 @@ namespace SysVmPatch.Tests.LivePatch
             Write(Path.Combine(scripts, "opt", "cloud", "bin", "get_template_version.sh"), "#!/bin/bash\n" + NewScriptMarker + "\n");
             Write(Path.Combine(scripts, "opt", "cloud", "bin", "ipassoc.sh"), "#!/bin/bash\n" + NewScriptMarker + "\n");
             Write(Path.Combine(scripts, "opt", "cloud", "bin", "new_in_4191.sh"), "#!/bin/bash\n" + NewScriptMarker + "\n");
+            // A folder the VM does not have: a rollback must remove it again.
+            if (withNewFolder) Write(Path.Combine(scripts, "opt", "cloud", "new_in_4191", "deep", "helper.sh"), "#!/bin/bash\n" + NewScriptMarker + "\n");
             if (extraScriptsBytes > 0)
                 File.WriteAllBytes(Path.Combine(scripts, "opt", "cloud", "bin", "big.bin"), RandomNumberGenerator.GetBytes(extraScriptsBytes));
             Run("zip", $"-qr {Path.Combine(Folder, "agent.zip")} .", agent);

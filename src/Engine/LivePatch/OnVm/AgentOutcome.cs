@@ -8,7 +8,7 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
     /// The outcome the agent wrote on the VM, as the wait relays it between the outcome markers: the status it
     /// ended the VM with, its own word for the step that failed, and the signatures before and after.
     /// </summary>
-    internal sealed record AgentOutcome(LivePatchStatus Status, string? Step, string? Error, string? FromSignature, string? ToSignature)
+    internal sealed record AgentOutcome(LivePatchStatus Status, string? Step, string? Error, string? FromSignature, string? ToSignature, string? DownBefore = null)
     {
         public static AgentOutcome Parse(string stdout)
         {
@@ -25,7 +25,7 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
             return new AgentOutcome(parsed,
                 patched ? null : Get(AgentProtocol.OutcomeKey.Step),
                 patched ? null : Get(AgentProtocol.OutcomeKey.Error) ?? (status.Length == 0 ? "no outcome" : parsed == LivePatchStatus.Failed && AgentProtocol.ParseStatus(status) == null ? $"unknown status '{status}'" : null),
-                Get(AgentProtocol.OutcomeKey.FromSignature), Get(AgentProtocol.OutcomeKey.ToSignature));
+                Get(AgentProtocol.OutcomeKey.FromSignature), Get(AgentProtocol.OutcomeKey.ToSignature), Get(AgentProtocol.OutcomeKey.DownBefore));
         }
 
         /// <summary>The text of a relayed journal line "&lt;epoch&gt; &lt;step&gt; &lt;status...&gt;", without its time.</summary>
@@ -33,6 +33,22 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
         {
             int sp = line.IndexOf(' ');
             return sp > 0 ? line.Substring(sp + 1) : line;
+        }
+
+        /// <summary>Enabled services that were already down before the patch (the agent left them as they were).</summary>
+        public IReadOnlyList<string> DownBeforeServices =>
+            (DownBefore ?? "").Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
+
+        /// <summary>The warning a result carries when an enabled service was down before the patch; null when none was.</summary>
+        public string? DownBeforeWarning
+        {
+            get
+            {
+                var down = DownBeforeServices;
+                if (down.Count == 0) return null;
+                bool one = down.Count == 1;
+                return $"enabled service{(one ? "" : "s")} {string.Join(", ", down)} {(one ? "was" : "were")} not running before the patch and {(one ? "was" : "were")} left stopped: check {(one ? "it" : "them")} on the VM";
+            }
         }
     }
 }

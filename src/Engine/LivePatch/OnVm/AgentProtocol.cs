@@ -57,6 +57,8 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
             public const string Error = "error";
             public const string FromSignature = "from_sig";
             public const string ToSignature = "to_sig";
+            /// <summary>Enabled services that were not running before the patch (space-separated; the agent leaves them so).</summary>
+            public const string DownBefore = "down_before";
         }
 
         /// <summary>The statuses the agent may write: the <see cref="LivePatchStatus"/> names it ends a VM with.</summary>

@@ -48,6 +48,7 @@ if [ -d $B/lock ]; then
   echo ""lock_owner=$owner""
   if [ -n ""$p"" ] && kill -0 ""$p"" 2>/dev/null; then echo lock_alive=1; else echo lock_alive=0; fi
 fi
+if [ -f $B/attention ]; then echo attention=1; while read -r x || [ -n ""$x"" ]; do echo ""attention_$x""; done 2>/dev/null < $B/attention; fi
 for d in $B/runs/*/; do d=${{d%/}}; [ -f ""$d/backup/complete"" ] && [ ! -f ""$d/outcome"" ] && echo ""interrupted_run=${{d##*/}}""; done
 last=; read -r last 2>/dev/null < $B/last
 if [ -n ""$last"" ]; then
@@ -63,7 +64,7 @@ true
         {
             var sb = new StringBuilder();
             for (int i = 0; i < checks.Count; i++)
-                sb.Append("if ! bash -c ").Append(Quote(checks[i])).Append(" >/tmp/.svp-precheck 2>&1; then echo ").Append(P.PreCheckFailed).Append(' ')
+                sb.Append("if ! bash -c ").Append(Quote(checks[i])).Append(" </dev/null >/tmp/.svp-precheck 2>&1; then echo ").Append(P.PreCheckFailed).Append(' ')
                   .Append(i.ToString(CultureInfo.InvariantCulture)).Append("; tail -n 5 /tmp/.svp-precheck; rm -f /tmp/.svp-precheck; exit ")
                   .Append(P.Code(RemoteExit.PreCheckFailed)).Append("; fi\n");
             sb.Append("rm -f /tmp/.svp-precheck; echo ").Append(P.PreChecksOk).Append('\n');
@@ -95,23 +96,7 @@ echo {P.Uploaded}
 [ -f checksums.md5 ] || {{ echo '{P.VerifyFailed} checksums.md5 never arrived: the upload ended early'; rm -rf $S; exit {P.Code(RemoteExit.VerifyFailed)}; }}
 if ! md5sum -c --quiet checksums.md5 >/dev/null 2>&1; then echo ""{P.VerifyFailed} $(md5sum -c checksums.md5 2>&1 | grep -v ': OK$' | tr '\n' ' ')""; rm -rf $S; exit {P.Code(RemoteExit.VerifyFailed)}; fi
 echo {P.Verified}
-if ! mkdir $B/lock 2>/dev/null; then
-  owner=; pid=; while read -r x; do owner=""$owner$x ""; case $x in pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
-  age=$(( $(date +%s) - $(stat -c %Y $B/lock 2>/dev/null || date +%s) ))
-  if {{ [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; }} || {{ [ -z ""$pid"" ] && [ $age -lt 120 ]; }}; then
-    echo ""{P.Locked} $owner""; exit {P.Code(RemoteExit.Locked)}
-  fi
-  echo ""{P.StaleLock} $owner""
-  rm -rf $B/lock
-  mkdir $B/lock 2>/dev/null || {{ echo '{P.Locked} (taken meanwhile)'; exit {P.Code(RemoteExit.Locked)}; }}
-fi
-now=${{EPOCHSECONDS:-}}; [ -n ""$now"" ] || now=$(date +%s)
-printf 'run=%s\nstarted=%s\n' $RUN $now > $B/lock/owner
-echo $RUN > $B/last
-setsid nohup bash $S/agent.sh $RUN </dev/null >>$D/agent.log 2>&1 &
-echo ""pid=$!"" >> $B/lock/owner
-echo {P.Started}
-" + Wait(runId);
+" + AgentLauncher.TakeLockAndStart() + Wait(runId);
 
         /// <summary>
         /// Blocks until the agent's outcome exists, streaming new journal lines as "J ..." so the controller can
@@ -130,7 +115,14 @@ fi
 journal() {{ if [ -z ""$jfd"" ] && [ -f $D/journal ]; then exec 3< $D/journal; jfd=3; fi; [ -z ""$jfd"" ] || while IFS= read -r x <&3; do echo ""{P.Journal} $x""; done; }}
 while :; do
   journal
-  if [ -f $D/outcome ]; then journal; echo {P.OutcomeBegin}; while IFS= read -r x || [ -n ""$x"" ]; do echo ""$x""; done < $D/outcome; echo {P.OutcomeEnd}; exit {P.Code(RemoteExit.Outcome)}; fi
+  if [ -f $D/outcome ]; then
+    # The outcome is written before the run's cleanup (crash consistency): wait, up to 15 s, for the agent to end.
+    k=0; while [ $k -lt 300 ]; do
+      mine=; pid=; while read -r x; do case $x in run=$RUN) mine=1;; pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
+      {{ [ -n ""$mine"" ] && [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; }} || break
+      k=$((k+1)); tick
+    done
+    journal; echo {P.OutcomeBegin}; while IFS= read -r x || [ -n ""$x"" ]; do echo ""$x""; done < $D/outcome; echo {P.OutcomeEnd}; exit {P.Code(RemoteExit.Outcome)}; fi
   n=$((n+1))
   if [ $n -ge 6 ]; then
     n=0; mine=; pid=

@@ -25,6 +25,8 @@ namespace SysVmPatch.Engine.LivePatch
 
             if (pre.LockOwner != null && pre.LockAlive)
                 return With(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Lock, $"another live patch is running on this VM ({pre.LockOwner.Trim()}); refused"));
+            // Before "already current" and whatever force says: a VM a rollback could not restore is in no known state.
+            if (pre.Attention != null) return With(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Attention, pre.Attention.Refusal()));
             if (!pre.BootFinished)
                 return With(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Preflight, "the VM has not finished booting (/var/cache/cloud/boot_up_done is missing)"));
             var support = LivePatchSupport.For(pre.Release);

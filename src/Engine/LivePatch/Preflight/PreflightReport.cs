@@ -25,6 +25,8 @@ namespace SysVmPatch.Engine.LivePatch
         public string? LastJournal { get; init; }
         /// <summary>A run with a complete backup and no outcome: its agent died mid-patch (meaningful when no lock is alive).</summary>
         public string? InterruptedRun { get; init; }
+        /// <summary>The VM is marked as needing attention (a failed rollback or recovery); null when not.</summary>
+        public AttentionMarker? Attention { get; init; }
 
         public static PreflightReport Parse(string stdout)
         {
@@ -57,6 +59,7 @@ namespace SysVmPatch.Engine.LivePatch
                 LastOutcome = last,
                 LastJournal = Get("last_journal"),
                 InterruptedRun = Get("interrupted_run"),
+                Attention = AttentionMarker.From(kv),
             };
         }
 

@@ -42,6 +42,9 @@ namespace SysVmPatch.Engine.LivePatch.Upload
         {
             using var uploadStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             uploadStop.CancelAfter(_options.UploadTimeout);
+            // From the commit point the agent may run; it bounds its own steps, so the wait is bounded from there too.
+            var waitLimit = AgentLimits.ControllerWait(_options.AgentTimeout);
+            using var waitStop = new CancellationTokenSource();
             var upload = Stopwatch.StartNew();
 
             async Task WritePayloadAsync(Stream stream, CancellationToken processEnded)
@@ -51,6 +54,7 @@ namespace SysVmPatch.Engine.LivePatch.Upload
                 stop.Token.ThrowIfCancellationRequested();
                 // The commit point: from here on the VM may have everything it needs to start the agent.
                 Volatile.Write(ref _sinceCommit, Stopwatch.StartNew());
+                waitStop.CancelAfter(waitLimit);
                 await _files[_files.Count - 1].WriteAsync(stream, processEnded).ConfigureAwait(false);
                 await TarStreamWriter.WriteEndAsync(stream, processEnded).ConfigureAwait(false);
                 await stream.FlushAsync(processEnded).ConfigureAwait(false);
@@ -76,12 +80,17 @@ namespace SysVmPatch.Engine.LivePatch.Upload
             SshException? lastError = null;
             for (int attempt = 0; attempt < 4; attempt++)
             {
-                var left = _sinceCommit == null ? _options.UploadTimeout + _options.AgentTimeout : _options.AgentTimeout - _sinceCommit.Elapsed;
+                var left = _sinceCommit == null ? _options.UploadTimeout + waitLimit : waitLimit - _sinceCommit.Elapsed;
                 if (left <= TimeSpan.Zero) break;
                 SshCommandResult r;
                 try
                 {
-                    r = await _session.RunAsync(new SshCommand(command) { WriteStdin = writer, Timeout = left, OnStdoutLine = OnLine }, CancellationToken.None).ConfigureAwait(false);
+                    r = await _session.RunAsync(new SshCommand(command) { WriteStdin = writer, Timeout = left, OnStdoutLine = OnLine }, waitStop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (waitStop.IsCancellationRequested)
+                {
+                    return End(LivePatchStatus.Failed, PatchStep.Wait,
+                        $"no outcome within {waitLimit.TotalSeconds:0} s of the start (agent timeout {_options.AgentTimeout.TotalSeconds:0} s, rollback limit {AgentLimits.Rollback(_options.AgentTimeout).TotalSeconds:0} s); the agent stops itself at those limits and the next run reports its outcome");
                 }
                 catch (SshException ex)
                 {
@@ -105,6 +114,7 @@ namespace SysVmPatch.Engine.LivePatch.Upload
                     case RemoteExit.Outcome:
                         var outcome = AgentOutcome.Parse(stdout);
                         _rec.Learn(fromSignature: outcome.FromSignature, toSignature: outcome.ToSignature);
+                        if (outcome.DownBeforeWarning is string down) _rec.Warn(down);
                         return _rec.End(outcome.Status, outcome.Step, outcome.Error);
                     case RemoteExit.UploadBroken:
                         await RemoveStageAsync().ConfigureAwait(false);

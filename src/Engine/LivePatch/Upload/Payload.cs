@@ -29,13 +29,13 @@ namespace SysVmPatch.Engine.LivePatch.Upload
     /// </summary>
     internal static class Payload
     {
-        public static IReadOnlyList<StagedFile> Build(PatchBundle bundle, bool agentVm, string cmdlineType, IReadOnlyList<string> postChecks)
+        public static IReadOnlyList<StagedFile> Build(PatchBundle bundle, bool agentVm, string cmdlineType, IReadOnlyList<string> postChecks, System.TimeSpan agentTimeout)
         {
             var list = new List<StagedFile>();
             if (agentVm) list.Add(new StagedFile(PatchBundle.AgentFileName, bundle.AgentZipPath, null, bundle.AgentZipBytes, bundle.AgentZipMd5));
             list.Add(new StagedFile(PatchBundle.ScriptsFileName, bundle.ScriptsPath, null, bundle.ScriptsBytes, bundle.Signature));
             list.Add(FromBytes("agent.sh", AgentScript.Bytes));
-            list.Add(FromBytes("params", Encoding.UTF8.GetBytes(Params(bundle, cmdlineType, postChecks))));
+            list.Add(FromBytes("params", Encoding.UTF8.GetBytes(Params(bundle, cmdlineType, postChecks) + AgentLimits.Params(agentTimeout))));
             // The checksum list the VM verifies against: what this controller computed locally. It must stay the last
             // member: the upload's commit point (see AgentRun).
             var sums = new StringBuilder();
