@@ -67,8 +67,9 @@ namespace SysVmPatch.Cmdlets.Commands
 
         private void WriteResult(RestartResult r)
         {
-            if (r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut)
-                WriteEngineError(new InvalidOperationException($"{r.VmName}: {r.Error}"), r.Status == RestartStatus.TimedOut ? "RestartTimedOut" : "RestartFailed",
+            if (r.Status == RestartStatus.Failed || r.Status == RestartStatus.TimedOut || r.Status == RestartStatus.MayHaveRun)
+                WriteEngineError(new InvalidOperationException($"{r.VmName}: {r.Error}"),
+                    r.Status == RestartStatus.TimedOut ? "RestartTimedOut" : r.Status == RestartStatus.MayHaveRun ? "RestartMayHaveRun" : "RestartFailed",
                     r.Status == RestartStatus.TimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult, r);
             WriteObject(r);
         }

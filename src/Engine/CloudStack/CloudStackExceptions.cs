@@ -116,6 +116,22 @@ namespace SysVmPatch.Engine.CloudStack
         public string JobId { get; }
     }
 
+    /// <summary>
+    /// A command that changes something was sent once and its answer was lost (the connection dropped after the
+    /// request went out, a proxy answered 502/504, the answer timed out or was garbled), and CloudStack's job list
+    /// did not tell whether it ran. It is never sent again: the operator looks at the VM before repeating it.
+    /// </summary>
+    public sealed class CloudStackOutcomeUnknownException : CloudStackException
+    {
+        public CloudStackOutcomeUnknownException(string message, string command, string? instanceId, Exception inner) : base(message, command, inner)
+        {
+            InstanceId = instanceId;
+        }
+
+        /// <summary>The id parameter of the command (the VM, network or VPC it acts on).</summary>
+        public string? InstanceId { get; }
+    }
+
     /// <summary>Connection settings are missing or wrong (no profile of that name, endpoint not a URL, ...).</summary>
     public sealed class CloudStackSettingsException : Exception
     {

@@ -33,7 +33,7 @@ namespace SysVmPatch.Engine.Restart
         {
             Operation = Mode == RestartMode.Recreate ? History.PatchOperation.Recreate : History.PatchOperation.Restart,
             RunId = RunId, VmId = VmId, VmName = VmName, VmType = VmType, Zone = Zone, Server = Server,
-            Status = Status.ToString(), FailedStep = Status is RestartStatus.Failed or RestartStatus.TimedOut ? Mode.ToString() : null,
+            Status = Status.ToString(), FailedStep = Status is RestartStatus.Failed or RestartStatus.TimedOut or RestartStatus.MayHaveRun ? Mode.ToString() : null,
             Error = Error, Duration = Duration, Steps = Steps,
         };
     }

@@ -20,6 +20,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 ["listZones"] = (s, p) => s.ListZones(p),
                 ["listCapabilities"] = (s, p) => s.ListCapabilities(),
                 ["queryAsyncJobResult"] = (s, p) => s.QueryAsyncJobResult(p),
+                ["listAsyncJobs"] = (s, p) => s.ListAsyncJobs(p),
                 ["patchSystemVm"] = (s, p) => s.PatchSystemVm(p),
                 ["rebootSystemVm"] = (s, p) => s.PowerVm("rebootSystemVm", p, router: false),
                 ["stopSystemVm"] = (s, p) => s.PowerVm("stopSystemVm", p, router: false),

@@ -202,11 +202,19 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             }
 
             FakeAnswer answer;
-            int? injected = Faults.TakeHttpFault(command);
+            var injected = Faults.TakeHttpFault(command);
+            if (injected is { AfterProcessing: true } && Authenticate(command, parameters) is null)
+                Dispatch(command!, new FakeParams(parameters)); // CloudStack acts; the answer is lost on the way back
+            if (injected?.Status == FaultPlan.DroppedStatus)
+            {
+                Record(context, command, parameters, raw, FaultPlan.DroppedStatus);
+                await DropConnectionAsync(context).ConfigureAwait(false);
+                return;
+            }
             if (injected.HasValue)
-                answer = injected.Value == 530
+                answer = injected.Value.Status == 530
                     ? FakeAnswer.Error(530, ResponseName(command), 530, 9999, "Injected internal error")
-                    : new FakeAnswer(injected.Value, $"<html><body><h1>{injected.Value} injected fault</h1></body></html>");
+                    : new FakeAnswer(injected.Value.Status, $"<html><body><h1>{injected.Value.Status} injected fault</h1></body></html>");
             else
                 answer = Authenticate(command, parameters) ?? Dispatch(command!, new FakeParams(parameters));
 
@@ -214,6 +222,21 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             context.Response.StatusCode = answer.Status;
             context.Response.ContentType = answer.Body.StartsWith("<", StringComparison.Ordinal) ? "text/html" : JsonContentType;
             await context.Response.WriteAsync(answer.Body, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Closes the connection without a byte of answer, the way a server that timed out a kept-alive connection
+        /// does: an orderly close (FIN) the client reads as end of stream, not a reset. That is the case HTTP stacks
+        /// answer by sending the request again on a new connection.
+        /// </summary>
+        private static async Task DropConnectionAsync(HttpContext context)
+        {
+            var socket = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket;
+            try { socket?.Shutdown(System.Net.Sockets.SocketShutdown.Send); }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException || e is ObjectDisposedException) { }
+            // Give the client time to read the end of stream before Kestrel tears the connection down.
+            try { await Task.Delay(200, context.RequestAborted).ConfigureAwait(false); } catch (OperationCanceledException) { }
+            context.Abort();
         }
 
         private void Record(HttpContext context, string? command, List<KeyValuePair<string, string>> parameters, string raw, int status)

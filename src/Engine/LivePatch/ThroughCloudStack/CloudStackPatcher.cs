@@ -65,7 +65,7 @@ namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
                 Step("failed: " + e.Message);
                 // CloudStack's own script restores nothing reliably (DOMAIN.md): say what the VM runs now.
                 var after = await _prober.ProbeAsync(vm, CancellationToken.None).ConfigureAwait(false);
-                return Result(LivePatchStatus.Failed, "CloudStackJob", e.Message, after.Signature ?? vm.ScriptsSignature);
+                return Result(LivePatchStatus.Failed, e is CloudStackOutcomeUnknownException ? "CloudStackJobMayHaveRun" : "CloudStackJob", e.Message, after.Signature ?? vm.ScriptsSignature);
             }
 
             var probe = await _prober.ProbeAsync(vm, cancellationToken).ConfigureAwait(false);
