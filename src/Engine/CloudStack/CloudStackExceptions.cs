@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 
 namespace SysVmPatch.Engine.CloudStack
 {
@@ -19,22 +18,10 @@ namespace SysVmPatch.Engine.CloudStack
         public string? Command { get; }
 
         /// <summary>
-        /// Text from a server made safe to print: control characters (ANSI escapes, newlines) become spaces or
-        /// '?', and it is cut at <paramref name="maxLength"/> characters.
+        /// Text from a server made safe to print (<see cref="Text.ConsoleText.Sanitize"/>): escape sequences and
+        /// control characters removed, line breaks as spaces, cut at <paramref name="maxLength"/> characters.
         /// </summary>
-        public static string Clean(string? text, int maxLength = 500)
-        {
-            if (string.IsNullOrEmpty(text)) return "";
-            var sb = new StringBuilder(Math.Min(text!.Length, maxLength) + 1);
-            foreach (char c in text)
-            {
-                if (sb.Length >= maxLength) { sb.Append('…'); break; }
-                if (c == '\n' || c == '\r' || c == '\t') sb.Append(' ');
-                else if (char.IsControl(c) || c == '\u2028' || c == '\u2029') sb.Append('?');
-                else sb.Append(c);
-            }
-            return sb.ToString();
-        }
+        public static string Clean(string? text, int maxLength = 500) => Text.ConsoleText.Sanitize(text, maxLength);
     }
 
     /// <summary>The management server answered with an API error (HTTP 4xx/5xx with errorcode/errortext).</summary>

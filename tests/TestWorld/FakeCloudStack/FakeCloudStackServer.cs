@@ -42,6 +42,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         private readonly Dictionary<string, FakeVmRecord> _vms = new Dictionary<string, FakeVmRecord>(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, string> _hostAgentVersions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, string> _hostStates = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, string> _hostAddresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private readonly List<FakeApiCall> _calls = new List<FakeApiCall>();
         private readonly ConcurrentDictionary<string, FakeJob> _jobs = new ConcurrentDictionary<string, FakeJob>(StringComparer.OrdinalIgnoreCase);
         private readonly CancellationTokenSource _shutdown = new CancellationTokenSource();
@@ -162,6 +163,16 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         public void SetAgentVersion(string labName, string version) => UpdateVm(labName, r => r with { AgentVersion = version });
         /// <summary>The name the API reports for the VM (tests make it hostile).</summary>
         public void SetApiName(string labName, string apiName) => UpdateVm(labName, r => r with { Name = apiName });
+
+        /// <summary>The addresses (and hypervisor) the API reports for the VM; null keeps the lab's. Tests make them hostile.</summary>
+        public void SetApiAddresses(string labName, string? linkLocalIp = null, string? privateIp = null, string? hypervisor = null) =>
+            UpdateVm(labName, r => r with { ApiLinkLocalIp = linkLocalIp ?? r.ApiLinkLocalIp, ApiPrivateIp = privateIp ?? r.ApiPrivateIp, ApiHypervisor = hypervisor ?? r.ApiHypervisor });
+
+        /// <summary>The ipaddress listHosts reports for a hypervisor host (tests make it hostile).</summary>
+        public void SetHostAddress(string hostName, string address)
+        {
+            lock (_lock) { Lab.Host(hostName); _hostAddresses[hostName] = address; }
+        }
 
         /// <summary>The agent version a hypervisor host reports (listHosts version).</summary>
         public void SetHostAgentVersion(string hostName, string version)
