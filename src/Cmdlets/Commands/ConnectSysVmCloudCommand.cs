@@ -56,6 +56,10 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         public SwitchParameter SkipCertificateCheck { get; set; }
 
+        /// <summary>Accept an http:// endpoint (API key and signed requests in clear text); warns when used.</summary>
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
         [Parameter]
         [ValidateRange(1, 3600)]
         public int TimeoutSec { get; set; }
@@ -84,8 +88,10 @@ namespace SysVmPatch.Cmdlets.Commands
                     name: Name,
                     skipCertificateCheck: SkipCertificateCheck.IsPresent ? true : (bool?)null,
                     timeout: TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null,
-                    retryCount: RetryCount >= 0 ? RetryCount : (int?)null);
+                    retryCount: RetryCount >= 0 ? RetryCount : (int?)null,
+                    allowUnencryptedAuthentication: AllowUnencryptedAuthentication.IsPresent ? true : (bool?)null);
                 settings.Validate();
+                if (settings.UnencryptedWarning != null) WriteWarning(settings.UnencryptedWarning);
             }
             catch (Exception e) when (e is CloudStackSettingsException || e is ArgumentException || e is System.IO.IOException)
             {
