@@ -3,6 +3,8 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 
+using SysVmPatch.Engine.Text;
+
 namespace SysVmPatch.Cmdlets.Infrastructure
 {
     /// <summary>
@@ -33,11 +35,27 @@ namespace SysVmPatch.Cmdlets.Infrastructure
 
         /// <summary>Writes an ErrorRecord with a stable id, a real category and the target it concerns.</summary>
         protected void WriteEngineError(Exception exception, string errorId, ErrorCategory category, object? target) =>
-            WriteError(new ErrorRecord(exception, errorId, category, target));
+            WriteError(Record(exception, errorId, category, target));
+
+        /// <summary>Every warning of a SysVmPatch cmdlet goes through the engine's sanitizer: names and errors come from outside.</summary>
+        protected new void WriteWarning(string text) => base.WriteWarning(ConsoleText.Sanitize(text));
+
+        /// <summary>Every verbose line of a SysVmPatch cmdlet goes through the engine's sanitizer.</summary>
+        protected new void WriteVerbose(string text) => base.WriteVerbose(ConsoleText.Sanitize(text));
+
+        // The console shows ErrorDetails when set: the message cleaned of escape sequences and control characters,
+        // since engine messages quote VM output, ssh's stderr and API text. The exception stays as thrown.
+        private static ErrorRecord Record(Exception exception, string errorId, ErrorCategory category, object? target)
+        {
+            var record = new ErrorRecord(exception, errorId, category, target);
+            string clean = ConsoleText.Sanitize(exception.Message);
+            if (!string.Equals(clean, exception.Message, StringComparison.Ordinal)) record.ErrorDetails = new ErrorDetails(clean);
+            return record;
+        }
 
         /// <summary>A terminating error with a stable id, for when nothing can go on.</summary>
         protected void Fail(Exception exception, string errorId, ErrorCategory category, object? target) =>
-            ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
+            ThrowTerminatingError(Record(exception, errorId, category, target));
 
         public void Dispose()
         {
