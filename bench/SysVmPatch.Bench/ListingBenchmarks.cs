@@ -35,7 +35,7 @@ namespace SysVmPatch.Bench
             var spec = LabSpec.Generate(1, hosts, (routers + 2 + hosts - 1) / hosts);
             await using var server = await FakeCloudStackServer.StartAsync(new ResolvedLab(spec), null, new FakeCloudStackOptions());
             using var proxy = addedLatency > TimeSpan.Zero ? new LatencyProxy(server.Endpoint, addedLatency) : null;
-            using var client = new CloudStackClient(CloudStackConnectionSettings.Create((proxy?.Endpoint ?? server.Endpoint).ToString(), server.ApiKey, new CloudStackSecret(server.SecretKey), "bench"));
+            using var client = new CloudStackClient(CloudStackConnectionSettings.Create((proxy?.Endpoint ?? server.Endpoint).ToString(), server.ApiKey, new CloudStackSecret(server.SecretKey), "bench").With(allowUnencryptedAuthentication: true));
             int pageSize = client.Settings.PageSize;
 
             async Task<int> Ours() => (await InventoryReader.ReadAsync(new[] { client }, new InventoryQuery(), CancellationToken.None)).Count;

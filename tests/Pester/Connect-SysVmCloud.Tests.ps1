@@ -21,11 +21,12 @@ BeforeAll {
 
     function Get-ClosedPortUrl {
         # A port nothing listens on: bind an ephemeral one, then let it go.
+        param([string] $Scheme = 'https')
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start()
         $port = $listener.LocalEndpoint.Port
         $listener.Stop()
-        "http://127.0.0.1:$port/client/api"
+        "${Scheme}://127.0.0.1:$port/client/api"
     }
 
     function New-CloudMonkeyConfig {
@@ -176,6 +177,38 @@ Describe 'Connect-SysVmCloud with settings that cannot work' {
     It 'refuses a CloudMonkey file that does not exist' {
         $err = Get-TerminatingError { Connect-SysVmCloud -Profile prod -ConfigPath (Join-Path $TestDrive 'no-such-config') }
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidConnectionSettings,*'
+    }
+}
+
+Describe 'Connect-SysVmCloud to a plain http:// endpoint' {
+    BeforeEach {
+        Disconnect-All
+    }
+
+    It 'refuses it before sending anything unless -AllowUnencryptedAuthentication is given' {
+        $err = Get-TerminatingError { Connect-SysVmCloud -Url (Get-ClosedPortUrl -Scheme http) -ApiKey k -SecretKey $secret -RetryCount 0 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidConnectionSettings,*'
+        $err.Exception.Message | Should -Match 'AllowUnencryptedAuthentication'
+        $err.Exception.Message | Should -Match 'clear text'
+    }
+
+    It 'refuses a CloudMonkey profile whose url is http:// the same way' {
+        $config = New-CloudMonkeyConfig -Path (Join-Path $TestDrive 'cmk-http') -Url (Get-ClosedPortUrl -Scheme http) -SecretKey $secretText
+        $err = Get-TerminatingError { Connect-SysVmCloud -Profile closed -ConfigPath $config -RetryCount 0 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidConnectionSettings,*'
+    }
+
+    It 'warns loudly when the switch allows it, then connects as usual' {
+        $url = Get-ClosedPortUrl -Scheme http
+        $warnings = $null
+        $err = $null
+        try {
+            Connect-SysVmCloud -Url $url -ApiKey k -SecretKey $secret -RetryCount 0 -TimeoutSec 10 -AllowUnencryptedAuthentication `
+                -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
+        }
+        catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CloudStackConnectFailed,*' # it went on to connect: nothing listens there
+        ($warnings -join "`n") | Should -Match 'clear text'
     }
 }
 

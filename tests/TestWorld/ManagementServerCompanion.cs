@@ -11,7 +11,8 @@ namespace SysVmPatch.TestWorld
     /// <summary>
     /// Starts the fake management server beside the lab for `up`, and leaves what a newcomer needs to connect in
     /// two owner-only files: a CloudMonkey config (profile "lab") and a JSON file for the Pester tests. The secret
-    /// is only ever in those files, never printed.
+    /// is only ever in those files, never printed. The server speaks https with a self-signed certificate, as a
+    /// management server behind its own CA would, so nothing in the lab needs -AllowUnencryptedAuthentication.
     /// </summary>
     internal static class ManagementServerCompanion
     {
@@ -20,17 +21,19 @@ namespace SysVmPatch.TestWorld
         public static async Task<IAsyncDisposable?> StartAsync(LabUpContext context, CancellationToken cancellationToken)
         {
             var lab = context.Lab;
-            var server = await FakeCloudStackServer.StartAsync(lab.Topology, lab, new FakeCloudStackOptions { Name = ProfileName }, cancellationToken).ConfigureAwait(false);
+            var server = await FakeCloudStackServer.StartAsync(lab.Topology, lab, new FakeCloudStackOptions { Name = ProfileName, UseHttps = true }, cancellationToken).ConfigureAwait(false);
 
             string cmkConfig = Path.Combine(lab.RootDirectory, "cmk.config");
             WriteOwnerOnly(cmkConfig,
-                $"[core]\nprofile = {ProfileName}\n\n[{ProfileName}]\nurl = {server.Endpoint}\napikey = {server.ApiKey}\nsecretkey = {server.SecretKey}\nverifycert = true\n");
+                $"[core]\nprofile = {ProfileName}\n\n[{ProfileName}]\nurl = {server.Endpoint}\napikey = {server.ApiKey}\nsecretkey = {server.SecretKey}\nverifycert = false\n");
             string stateFile = Path.Combine(lab.RootDirectory, "sysvmpatch-lab.json");
             WriteOwnerOnly(stateFile, JsonWriter.Write(new System.Collections.Generic.Dictionary<string, object?>
             {
                 ["Endpoint"] = server.Endpoint.ToString(),
                 ["ApiKey"] = server.ApiKey,
                 ["SecretKey"] = server.SecretKey,
+                // https with a certificate made at start: nothing trusts it, so clients skip the check (never plain http).
+                ["SkipCertificateCheck"] = true,
                 ["CloudMonkeyConfig"] = cmkConfig,
                 ["KeyFile"] = lab.PrivateKeyPath,
                 ["KnownHostsFile"] = lab.KnownHostsPath,

@@ -56,6 +56,10 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         public SwitchParameter SkipCertificateCheck { get; set; }
 
+        /// <summary>Accept an http:// endpoint (API key and signed requests in clear text); warns when used.</summary>
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
         /// <summary>Seconds per API request; unless given, $env:CLOUDSTACK_TIMEOUT with -FromEnvironment, else 60.</summary>
         [Parameter]
         [ValidateRange(1, 3600)]
@@ -89,8 +93,10 @@ namespace SysVmPatch.Cmdlets.Commands
                     skipCertificateCheck: SkipCertificateCheck.IsPresent ? true : (bool?)null,
                     // Only what the user gave overrides the profile or environment: the declared defaults are the engine's.
                     timeout: IsBound(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null,
-                    retryCount: IsBound(nameof(RetryCount)) ? RetryCount : (int?)null);
+                    retryCount: IsBound(nameof(RetryCount)) ? RetryCount : (int?)null,
+                    allowUnencryptedAuthentication: AllowUnencryptedAuthentication.IsPresent ? true : (bool?)null);
                 settings.Validate();
+                if (settings.UnencryptedWarning != null) WriteWarning(settings.UnencryptedWarning);
             }
             catch (Exception e) when (e is CloudStackSettingsException || e is ArgumentException || e is System.IO.IOException)
             {

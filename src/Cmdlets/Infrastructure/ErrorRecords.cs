@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using SysVmPatch.Engine.Errors;
+using SysVmPatch.Engine.Text;
 
 namespace SysVmPatch.Cmdlets.Infrastructure
 {
@@ -13,14 +14,24 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         /// <summary>An engine exception that carries its id; <paramref name="target"/> is what it concerns.</summary>
         public static ErrorRecord From(EngineException e, object? target)
         {
-            var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), e is VmFailedException vm ? vm.Result : target);
-            if (Advice(e.ErrorId) is string advice) record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = advice };
+            var record = Clean(new ErrorRecord(e, e.ErrorId, Category(e.Kind), e is VmFailedException vm ? vm.Result : target));
+            if (Advice(e.ErrorId) is string advice) record.ErrorDetails = new ErrorDetails(ConsoleText.Sanitize(e.Message)) { RecommendedAction = advice };
             return record;
         }
 
         /// <summary>Any other exception, with the id and category the calling cmdlet gives it.</summary>
         public static ErrorRecord Create(Exception e, string errorId, ErrorCategory category, object? target) =>
-            new ErrorRecord(e, errorId, category, target);
+            Clean(new ErrorRecord(e, errorId, category, target));
+
+        // The console shows ErrorDetails when set: the message cleaned of escape sequences and control characters,
+        // since engine messages quote VM output, ssh's stderr and API text. The exception stays as thrown.
+        private static ErrorRecord Clean(ErrorRecord record)
+        {
+            string message = record.Exception.Message;
+            string clean = ConsoleText.Sanitize(message);
+            if (!string.Equals(clean, message, StringComparison.Ordinal)) record.ErrorDetails = new ErrorDetails(clean);
+            return record;
+        }
 
         private static ErrorCategory Category(EngineErrorKind kind) => kind switch
         {

@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading.Tasks;
 
+using SysVmPatch.Engine.Text;
+
 namespace SysVmPatch.Cmdlets.Infrastructure
 {
     /// <summary>
@@ -21,8 +23,9 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             catch (InvalidOperationException) { /* drained and completed: the cmdlet has returned */ }
         }
 
-        public void Verbose(string message) => Post(c => c.WriteVerbose(message));
-        public void Warning(string message) => Post(c => c.WriteWarning(message));
+        // Lines often carry text from VMs, ssh and the API: cleaned of escape sequences and control characters.
+        public void Verbose(string message) => Post(c => c.WriteVerbose(ConsoleText.Sanitize(message)));
+        public void Warning(string message) => Post(c => c.WriteWarning(ConsoleText.Sanitize(message)));
 
         /// <summary>
         /// Runs queued actions on the calling (pipeline) thread until <paramref name="task"/> ends, then the rest.

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using SysVmPatch.Engine.CloudStack;
+using SysVmPatch.Engine.Text;
 
 namespace SysVmPatch.Cmdlets.Infrastructure
 {
@@ -53,6 +54,12 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         /// <summary>A terminating error from a typed engine failure.</summary>
         protected void Fail(Engine.Errors.EngineException exception, object? target) =>
             ThrowTerminatingError(ErrorRecords.From(exception, target));
+
+        /// <summary>Every warning of a SysVmPatch cmdlet goes through the engine's sanitizer: names and errors come from outside.</summary>
+        protected new void WriteWarning(string text) => base.WriteWarning(ConsoleText.Sanitize(text));
+
+        /// <summary>Every verbose line of a SysVmPatch cmdlet goes through the engine's sanitizer.</summary>
+        protected new void WriteVerbose(string text) => base.WriteVerbose(ConsoleText.Sanitize(text));
 
         public void Dispose()
         {

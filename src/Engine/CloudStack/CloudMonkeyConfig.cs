@@ -112,7 +112,7 @@ namespace SysVmPatch.Engine.CloudStack
             string? verify = Get(name, "verifycert") ?? Get("core", "verifycert");
             if (!string.IsNullOrWhiteSpace(verify))
                 settings = settings.With(skipCertificateCheck: CloudStackConnectionSettings.IsFalse(verify!));
-            settings.Validate();
+            settings.ValidateValues(); // an http url is refused where the client is made, unless the caller opted in
             return settings;
         }
 

@@ -21,13 +21,18 @@ namespace SysVmPatch.Engine.CloudStack
         private const int MaxGetUrlLength = 4000;
 
         private readonly HttpClient _http;
+        // Commands that change something travel alone on a connection that is closed after them: a pooled
+        // connection the server has just closed makes the HTTP stack send the request again by itself.
+        private readonly HttpClient _changeHttp;
         private readonly RetryPolicy _retry;
         private bool _disposed;
 
-        public CloudStackClient(CloudStackConnectionSettings settings) : this(settings, CreateHandler(settings)) { }
+        public CloudStackClient(CloudStackConnectionSettings settings) : this(settings, CreateHandler(settings), CreateHandler(settings)) { }
 
-        /// <summary>For tests: a client over the given handler (which it disposes).</summary>
-        internal CloudStackClient(CloudStackConnectionSettings settings, HttpMessageHandler handler)
+        /// <summary>For tests: a client over the given handler (which it disposes), for reads and changes alike.</summary>
+        internal CloudStackClient(CloudStackConnectionSettings settings, HttpMessageHandler handler) : this(settings, handler, null) { }
+
+        private CloudStackClient(CloudStackConnectionSettings settings, HttpMessageHandler handler, HttpMessageHandler? changeHandler)
         {
             Settings = settings ?? throw new ArgumentNullException(nameof(settings));
             settings.Validate();
@@ -35,6 +40,12 @@ namespace SysVmPatch.Engine.CloudStack
             // so a caller's cancellation and a timeout are told apart.
             _http = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
             _http.DefaultRequestHeaders.UserAgent.ParseAdd("SysVmPatch/" + typeof(CloudStackClient).Assembly.GetName().Version);
+            _changeHttp = _http;
+            if (changeHandler != null)
+            {
+                _changeHttp = new HttpClient(changeHandler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+                _changeHttp.DefaultRequestHeaders.UserAgent.ParseAdd("SysVmPatch/" + typeof(CloudStackClient).Assembly.GetName().Version);
+            }
             _retry = new RetryPolicy(settings.RetryCount, settings.RetryBaseDelay, settings.RetryMaxDelay);
         }
 
@@ -90,6 +101,7 @@ namespace SysVmPatch.Engine.CloudStack
         {
             if (_disposed) throw new ObjectDisposedException(nameof(CloudStackClient));
             if (string.IsNullOrEmpty(command)) throw new ArgumentException("No command given.", nameof(command));
+            if (!RetryPolicy.IsReadOnly(command)) return await ExecuteChangeAsync(command, parameters, cancellationToken, detail).ConfigureAwait(false);
             for (int attempt = 0; ; attempt++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -106,14 +118,16 @@ namespace SysVmPatch.Engine.CloudStack
             }
         }
 
-        private async Task<IDictionary<string, object?>> SendOnceAsync(string command, IReadOnlyDictionary<string, string>? parameters, string? detail, CancellationToken cancellationToken)
+        private async Task<IDictionary<string, object?>> SendOnceAsync(string command, IReadOnlyDictionary<string, string>? parameters, string? detail, CancellationToken cancellationToken, bool change = false)
         {
             var signed = RequestSigner.SignParameters(command, parameters, Settings.ApiKey, Settings.SecretKey, Clock() + Settings.SignatureLifetime);
             string query = RequestSigner.BuildQuery(signed);
-            bool post = Endpoint.AbsoluteUri.Length + 1 + query.Length > MaxGetUrlLength;
+            // A change always travels as a POST whose body can be written once (SendOnceContent says why).
+            bool post = change || Endpoint.AbsoluteUri.Length + 1 + query.Length > MaxGetUrlLength;
             using var request = post
-                ? new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StringContent(query, Encoding.UTF8, "application/x-www-form-urlencoded") }
+                ? new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = change ? new SendOnceContent(query) : new StringContent(query, Encoding.UTF8, "application/x-www-form-urlencoded") }
                 : new HttpRequestMessage(HttpMethod.Get, new Uri(Endpoint.AbsoluteUri + "?" + query));
+            if (change) request.Headers.ConnectionClose = true; // and never reused for another request
             Log($"{(post ? "POST" : "GET")} {command}{(string.IsNullOrEmpty(detail) ? "" : " " + detail)}");
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -121,7 +135,7 @@ namespace SysVmPatch.Engine.CloudStack
             var watch = Stopwatch.StartNew();
             try
             {
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                using var response = await (change ? _changeHttp : _http).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
                 string body = response.Content is null ? "" : await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                 int status = (int)response.StatusCode;
                 if (status >= 200 && status < 300)
@@ -220,6 +234,7 @@ namespace SysVmPatch.Engine.CloudStack
             if (_disposed) return;
             _disposed = true;
             _http.Dispose();
+            if (!ReferenceEquals(_changeHttp, _http)) _changeHttp.Dispose();
         }
 
         public override string ToString() => $"{Name} ({Endpoint})";

@@ -24,6 +24,11 @@ namespace SysVmPatch.Engine.CloudStack
         public CloudStackSecret SecretKey { get; init; } = null!;
         /// <summary>Accept any TLS certificate (self-signed management servers). Off unless asked for.</summary>
         public bool SkipCertificateCheck { get; init; }
+        /// <summary>
+        /// Allow an http:// endpoint, over which the API key and every signed request (replayable until it expires)
+        /// travel in clear text. Off unless asked for, as Invoke-RestMethod -AllowUnencryptedAuthentication.
+        /// </summary>
+        public bool AllowUnencryptedAuthentication { get; init; }
         /// <summary>Longest wait for one HTTP request, connection included.</summary>
         public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
         /// <summary>How many times a request is repeated after a 5xx or a transport error (never after a 4xx).</summary>
@@ -54,7 +59,7 @@ namespace SysVmPatch.Engine.CloudStack
                 SecretKey = secretKey!,
                 Name = string.IsNullOrWhiteSpace(name) ? uri.Host : name!,
             };
-            settings.Validate();
+            settings.ValidateValues();
             return settings;
         }
 
@@ -87,7 +92,7 @@ namespace SysVmPatch.Engine.CloudStack
             string? verify = getVariable(VerifyVariable);
             if (!string.IsNullOrWhiteSpace(verify))
                 settings = settings.With(skipCertificateCheck: IsFalse(verify!));
-            settings.Validate();
+            settings.ValidateValues();
             return settings;
         }
 
@@ -99,7 +104,8 @@ namespace SysVmPatch.Engine.CloudStack
         public CloudStackConnectionSettings With(
             string? name = null, bool? skipCertificateCheck = null, TimeSpan? timeout = null, int? retryCount = null,
             TimeSpan? retryBaseDelay = null, TimeSpan? retryMaxDelay = null, int? pageSize = null, int? maxConcurrency = null,
-            TimeSpan? jobPollInitialDelay = null, TimeSpan? jobPollMaxDelay = null, TimeSpan? jobTimeout = null) =>
+            TimeSpan? jobPollInitialDelay = null, TimeSpan? jobPollMaxDelay = null, TimeSpan? jobTimeout = null,
+            bool? allowUnencryptedAuthentication = null) =>
             new CloudStackConnectionSettings
             {
                 Name = name ?? Name,
@@ -107,6 +113,7 @@ namespace SysVmPatch.Engine.CloudStack
                 ApiKey = ApiKey,
                 SecretKey = SecretKey,
                 SkipCertificateCheck = skipCertificateCheck ?? SkipCertificateCheck,
+                AllowUnencryptedAuthentication = allowUnencryptedAuthentication ?? AllowUnencryptedAuthentication,
                 Timeout = timeout ?? Timeout,
                 RetryCount = retryCount ?? RetryCount,
                 RetryBaseDelay = retryBaseDelay ?? RetryBaseDelay,
@@ -119,8 +126,29 @@ namespace SysVmPatch.Engine.CloudStack
                 SignatureLifetime = SignatureLifetime,
             };
 
-        /// <summary>Throws <see cref="CloudStackSettingsException"/> naming the first value that cannot work.</summary>
+        /// <summary>
+        /// Throws <see cref="CloudStackSettingsException"/> naming the first value that cannot work, including an
+        /// http:// endpoint without <see cref="AllowUnencryptedAuthentication"/>. Every client checks this.
+        /// </summary>
         public void Validate()
+        {
+            ValidateValues();
+            if (IsUnencrypted && !AllowUnencryptedAuthentication)
+                throw new CloudStackSettingsException(
+                    $"{Endpoint} is plain http: the API key and every signed request would cross the network in clear text, readable and replayable by anyone on the path. "
+                    + "Use the management server's https URL, or - on a network you trust, knowing the risk - connect with -AllowUnencryptedAuthentication.");
+        }
+
+        /// <summary>True for an http:// endpoint.</summary>
+        public bool IsUnencrypted => Endpoint != null && Endpoint.Scheme == Uri.UriSchemeHttp;
+
+        /// <summary>The warning to show for an http:// endpoint that was allowed; null over https.</summary>
+        public string? UnencryptedWarning => IsUnencrypted
+            ? $"{Name}: {Endpoint} is plain http. The API key and every signed request travel in clear text; anyone on the path can read them and replay the requests until they expire. Use https."
+            : null;
+
+        // Every value but the transport: what Create, FromEnvironment and profiles check before a caller can opt in to http.
+        internal void ValidateValues()
         {
             if (Endpoint is null) throw new CloudStackSettingsException("No endpoint given: name the management server's API URL, e.g. https://cloud.example.com:8443/client/api.");
             if (string.IsNullOrWhiteSpace(ApiKey)) throw new CloudStackSettingsException($"No API key given for {Endpoint}.");

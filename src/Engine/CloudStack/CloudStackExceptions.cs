@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 
 namespace SysVmPatch.Engine.CloudStack
 {
@@ -19,22 +18,10 @@ namespace SysVmPatch.Engine.CloudStack
         public string? Command { get; }
 
         /// <summary>
-        /// Text from a server made safe to print: control characters (ANSI escapes, newlines) become spaces or
-        /// '?', and it is cut at <paramref name="maxLength"/> characters.
+        /// Text from a server made safe to print (<see cref="Text.ConsoleText.Sanitize"/>): escape sequences and
+        /// control characters removed, line breaks as spaces, cut at <paramref name="maxLength"/> characters.
         /// </summary>
-        public static string Clean(string? text, int maxLength = 500)
-        {
-            if (string.IsNullOrEmpty(text)) return "";
-            var sb = new StringBuilder(Math.Min(text!.Length, maxLength) + 1);
-            foreach (char c in text)
-            {
-                if (sb.Length >= maxLength) { sb.Append('…'); break; }
-                if (c == '\n' || c == '\r' || c == '\t') sb.Append(' ');
-                else if (char.IsControl(c) || c == '\u2028' || c == '\u2029') sb.Append('?');
-                else sb.Append(c);
-            }
-            return sb.ToString();
-        }
+        public static string Clean(string? text, int maxLength = 500) => Text.ConsoleText.Sanitize(text, maxLength);
     }
 
     /// <summary>The management server answered with an API error (HTTP 4xx/5xx with errorcode/errortext).</summary>
@@ -114,6 +101,22 @@ namespace SysVmPatch.Engine.CloudStack
         }
 
         public string JobId { get; }
+    }
+
+    /// <summary>
+    /// A command that changes something was sent once and its answer was lost (the connection dropped after the
+    /// request went out, a proxy answered 502/504, the answer timed out or was garbled), and CloudStack's job list
+    /// did not tell whether it ran. It is never sent again: the operator looks at the VM before repeating it.
+    /// </summary>
+    public sealed class CloudStackOutcomeUnknownException : CloudStackException
+    {
+        public CloudStackOutcomeUnknownException(string message, string command, string? instanceId, Exception inner) : base(message, command, inner)
+        {
+            InstanceId = instanceId;
+        }
+
+        /// <summary>The id parameter of the command (the VM, network or VPC it acts on).</summary>
+        public string? InstanceId { get; }
     }
 
     /// <summary>Connection settings are missing or wrong (no profile of that name, endpoint not a URL, ...).</summary>

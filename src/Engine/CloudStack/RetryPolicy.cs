@@ -5,9 +5,13 @@ namespace SysVmPatch.Engine.CloudStack
     /// <summary>
     /// Decides whether a failed request is worth repeating and how long to wait first.
     /// Reads (list*, query*, get*) are repeated after any 5xx or broken connection. Commands that change
-    /// something are repeated only when the request cannot have reached CloudStack (connection refused, or a
-    /// proxy's 502/503/504), so a reboot is never sent twice. 4xx, certificate errors and timeouts are final:
-    /// a 4xx will not change, and a timeout already spent the caller's patience.
+    /// something are sent at most once: they are repeated only when the request provably never left (connection
+    /// refused, name not resolved). After a 502/504, a dropped connection, a timeout or a garbled answer the
+    /// request may have reached CloudStack (<see cref="OutcomeUnknown"/>: the client asks the job list instead).
+    /// A 503 is final and means "not run": the server, or the proxy in front of it with no server to hand it to,
+    /// refused to take the request (RFC 9110 15.6.4), unlike 502/504 where a proxy may already have passed it on.
+    /// 4xx, certificate errors and read timeouts are final: a 4xx will not change, and a timeout already spent
+    /// the caller's patience.
     /// </summary>
     public sealed class RetryPolicy
     {
@@ -38,8 +42,7 @@ namespace SysVmPatch.Engine.CloudStack
             switch (error)
             {
                 case CloudStackApiException api:
-                    if (!api.IsServerError) return false;
-                    return readOnly || api.HttpStatus == 502 || api.HttpStatus == 503 || api.HttpStatus == 504;
+                    return api.IsServerError && readOnly;
                 case CloudStackTransportException transport:
                     switch (transport.Failure)
                     {
@@ -50,6 +53,22 @@ namespace SysVmPatch.Engine.CloudStack
                     }
                 default: return false;
             }
+        }
+
+        /// <summary>
+        /// True when a command that changes something failed after its request left, so it may have run: a proxy's
+        /// 502/504, a connection lost before the answer, no answer in time, or an answer that is not CloudStack's.
+        /// </summary>
+        public static bool OutcomeUnknown(string command, Exception error)
+        {
+            if (IsReadOnly(command)) return false;
+            return error switch
+            {
+                CloudStackApiException api => api.HttpStatus == 502 || api.HttpStatus == 504,
+                CloudStackTransportException t => t.Failure == CloudStackTransportFailure.ConnectionLost
+                    || t.Failure == CloudStackTransportFailure.Timeout || t.Failure == CloudStackTransportFailure.InvalidResponse,
+                _ => false,
+            };
         }
 
         /// <summary>Pause before retry <paramref name="retry"/> (1-based): base·2^(retry-1), capped, then 50–100 % of that.</summary>

@@ -74,17 +74,32 @@ namespace SysVmPatch.Engine.History
             if (text.Length == 0) return;
             byte[] lines = new UTF8Encoding(false).GetBytes(text.ToString());
 
-            Directory.CreateDirectory(Folder);
-            using (HistoryFileLock.Acquire(LockPath, LockTimeout, cancellationToken))
+            OwnerOnly.Folder(Folder);
+            HistoryFileLock held;
+            try { held = HistoryFileLock.Acquire(LockPath, LockTimeout, cancellationToken); }
+            catch (TimeoutException e)
             {
+                string kept = PendingRecords.Keep(Path, lines);
+                throw new HistoryDeferredException($"{e.Message} The records are kept in '{kept}' and added to the history by its next write.", kept, e);
+            }
+            using (held)
+            {
+                OwnerOnly.File(LockPath);
+                // Records an earlier append had to keep aside go first, in the order they were kept.
+                var pending = PendingRecords.Find(Path);
+                if (pending.Count > 0) lines = Concat(PendingRecords.Read(pending), lines);
                 RotateIfFull(lines.Length);
-                using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite,
-                    FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-                byte[] payload = EndsTorn(file) ? Prefix((byte)'\n', lines) : lines;
-                file.Seek(0, SeekOrigin.End);
-                // One write of whole lines, then to disk: a reader or a crash sees all of it or a torn tail.
-                file.Write(payload, 0, payload.Length);
-                file.Flush(true);
+                using (var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite,
+                    FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None))
+                {
+                    OwnerOnly.File(Path); // before the first byte: also tightens a file an older version made 0644
+                    byte[] payload = EndsTorn(file) ? Concat(new[] { (byte)'\n' }, lines) : lines;
+                    file.Seek(0, SeekOrigin.End);
+                    // One write of whole lines, then to disk: a reader or a crash sees all of it or a torn tail.
+                    file.Write(payload, 0, payload.Length);
+                    file.Flush(true);
+                }
+                foreach (var path in pending) File.Delete(path);
             }
         }
 
@@ -219,11 +234,11 @@ namespace SysVmPatch.Engine.History
             return file.ReadByte() != '\n';
         }
 
-        private static byte[] Prefix(byte first, byte[] rest)
+        private static byte[] Concat(byte[] first, byte[] rest)
         {
-            var all = new byte[rest.Length + 1];
-            all[0] = first;
-            Buffer.BlockCopy(rest, 0, all, 1, rest.Length);
+            var all = new byte[first.Length + rest.Length];
+            Buffer.BlockCopy(first, 0, all, 0, first.Length);
+            Buffer.BlockCopy(rest, 0, all, first.Length, rest.Length);
             return all;
         }
     }

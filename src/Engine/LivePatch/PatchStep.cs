@@ -42,6 +42,8 @@ namespace SysVmPatch.Engine.LivePatch
         Wait,
         /// <summary>-Method Api: CloudStack's job failed.</summary>
         CloudStackJob,
+        /// <summary>The patch request reached CloudStack but its answer was lost, and no job for it was found: it may have run.</summary>
+        CloudStackJobMayHaveRun,
         /// <summary>-Method Api: the VM does not show what CloudStack's job should have left.</summary>
         Validate,
         /// <summary>Something the controller did not foresee (an exception); the message says what to check.</summary>

@@ -70,7 +70,7 @@ namespace SysVmPatch.Engine.Restart
             catch (Exception e) when (e is CloudStackException || e is InvalidOperationException)
             {
                 if (e is CloudStackJobFailedException failed) jobs.Add(failed.JobId);
-                status = RestartStatus.Failed;
+                status = e is CloudStackOutcomeUnknownException ? RestartStatus.MayHaveRun : RestartStatus.Failed;
                 error = e.Message;
                 Step(vm, steps, "failed: " + e.Message);
             }

@@ -24,6 +24,11 @@ namespace SysVmPatch.Engine.Restart
         Failed,
         /// <summary>The job ended but the VM was not Running (agent Up) within -Timeout.</summary>
         TimedOut,
+        /// <summary>
+        /// The request was sent once and its answer was lost, and CloudStack's job list did not tell whether it ran:
+        /// it is not sent again; look at the VM before repeating.
+        /// </summary>
+        MayHaveRun,
         /// <summary>Not attempted: its reason says why (another VM of the same network was recreated, the run was stopped, ...).</summary>
         Skipped,
     }

@@ -37,10 +37,12 @@ namespace SysVmPatch.Engine.Restart
         {
             RestartStatus.TimedOut => new Errors.VmFailedException("RestartTimedOut", Errors.EngineErrorKind.OperationTimeout, $"{VmName}: {Error}", this),
             RestartStatus.Failed => new Errors.VmFailedException("RestartFailed", Errors.EngineErrorKind.InvalidResult, $"{VmName}: {Error}", this),
+            // The request reached CloudStack but its answer did not reach us: never resent, so the operator must look.
+            RestartStatus.MayHaveRun => new Errors.VmFailedException("RestartMayHaveRun", Errors.EngineErrorKind.InvalidResult, $"{VmName}: {Error}", this),
             _ => null,
         };
 
-        public bool IsFailure => Status == RestartStatus.Failed || Status == RestartStatus.TimedOut;
+        public bool IsFailure => Status == RestartStatus.Failed || Status == RestartStatus.TimedOut || Status == RestartStatus.MayHaveRun;
 
         public override string ToString() => $"{VmName}: {Status}";
 

@@ -41,7 +41,10 @@ namespace SysVmPatch.Engine.Ssh
             string alias = SshConfigWriter.AliasFor(vmName, number);
             string? controlPath = SharesConnections ? Path.Combine(_dir.Path, "c" + number) : null;
             string configPath = Path.Combine(_dir.Path, "cfg" + number);
-            File.WriteAllText(configPath, SshConfigWriter.Write(alias, route, controlPath), new UTF8Encoding(false));
+            string config;
+            try { config = SshConfigWriter.Write(alias, route, controlPath); }
+            catch (ArgumentException e) { throw new SshRouteException($"{Text.ConsoleText.Sanitize(vmName, 100)}: {e.Message} Not connecting."); }
+            File.WriteAllText(configPath, config, new UTF8Encoding(false));
             var session = new OpenSshSession(this, vmName, route, alias, configPath, controlPath);
             try
             {

@@ -25,6 +25,10 @@ namespace SysVmPatch.Engine.Ssh
         private CancellationTokenSource? _stdinCancel;
         private Task _stdoutReader = Task.CompletedTask;
         private volatile bool _killed;
+        // Stdout listeners run one at a time and never after WaitAsync returns: callers change their own lists
+        // from the listener, and a killed ssh's pipe (held by a master or a remote child) can keep delivering lines.
+        private readonly object _listenerGate = new object();
+        private bool _listenerClosed;
 
         private RunningProcess(Process process) { _process = process; }
 
@@ -57,7 +61,12 @@ namespace SysVmPatch.Engine.Ssh
             {
                 if (e.Data == null) return;
                 lock (running._stdout) running._stdout.Append(e.Data).Append('\n');
-                try { onStdoutLine?.Invoke(e.Data); } catch (Exception) { /* a listener's bug must not stop the read loop */ }
+                if (onStdoutLine == null) return;
+                lock (running._listenerGate)
+                {
+                    if (running._listenerClosed) return;
+                    try { onStdoutLine(e.Data); } catch (Exception) { /* a listener's bug must not stop the read loop */ }
+                }
             };
             process.ErrorDataReceived += (s, e) =>
             {
@@ -124,6 +133,7 @@ namespace SysVmPatch.Engine.Ssh
                 // WaitForExit() without a timeout also waits for the asynchronous output readers to reach end of file.
                 await Task.Run(() => _process.WaitForExit()).ConfigureAwait(false);
             }
+            CloseListener();
             try { await _stdinTask.ConfigureAwait(false); }
             catch (Exception) when (_killed) { }
             try { await _stdoutReader.ConfigureAwait(false); }
@@ -133,6 +143,12 @@ namespace SysVmPatch.Engine.Ssh
             lock (_stdout) stdout = _stdout.ToString();
             lock (_stderr) stderr = _stderr.ToString();
             return new ProcessOutcome(_process.HasExited ? _process.ExitCode : -1, stdout, stderr, timedOut, _killed);
+        }
+
+        // Waits for a listener call in progress, then lets no more through.
+        private void CloseListener()
+        {
+            lock (_listenerGate) _listenerClosed = true;
         }
 
         public string StderrSoFar()
@@ -148,6 +164,7 @@ namespace SysVmPatch.Engine.Ssh
 
         public void Dispose()
         {
+            CloseListener();
             _process.Dispose();
             _stdinCancel?.Dispose();
         }

@@ -11,8 +11,10 @@ namespace SysVmPatch.Engine.Ssh
     {
         /// <summary>Jump hosts, outermost first (ProxyJump order).</summary>
         public IReadOnlyList<SshHop> Jumps { get; init; } = Array.Empty<SshHop>();
-        /// <summary>known_hosts file for every hop; null: ssh's defaults (~/.ssh/known_hosts).</summary>
-        public string? KnownHostsFile { get; init; }
+        private readonly string? _knownHostsFile;
+
+        /// <summary>known_hosts file for every hop; null: ssh's defaults (~/.ssh/known_hosts). Checked like every SSH path.</summary>
+        public string? KnownHostsFile { get => _knownHostsFile; init => _knownHostsFile = value is null ? null : SshValues.Path(value, "The known_hosts file"); }
         /// <summary>Strict host key checking: on unless the run explicitly turns it off.</summary>
         public bool StrictHostKeyChecking { get; init; } = true;
         public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);

@@ -17,31 +17,56 @@ namespace SysVmPatch.Engine.Ssh
             if (options == null) throw new ArgumentNullException(nameof(options));
 
             bool viaHost = !IsVmware(vm.Hypervisor);
+            string field = viaHost || vm.PrivateIp == null ? "linklocalip" : "privateip";
             string? address = viaHost ? vm.LinkLocalIp : (vm.PrivateIp ?? vm.LinkLocalIp);
             if (string.IsNullOrEmpty(address))
-                throw new SshRouteException($"{vm.Name}: no {(viaHost ? "link-local" : "private")} IP known; cannot reach it over SSH.");
+                throw new SshRouteException($"{Name(vm)}: no {(viaHost ? "link-local" : "private")} IP known; cannot reach it over SSH.");
+            // Values from the API become hosts of the ssh_config: only what parses as an IP address is used.
+            FromApi(vm, address!, field);
 
             var jumps = new List<SshHop>();
             if (!options.Direct)
             {
                 if (!string.IsNullOrEmpty(options.JumpHost))
-                    jumps.Add(ParseHop(options.JumpHost!, options.JumpUser, options.JumpPort) with { IdentityFile = options.JumpIdentityFile ?? options.IdentityFile });
+                    jumps.Add(Checked(() => ParseHop(options.JumpHost!, options.JumpUser, options.JumpPort) with { IdentityFile = options.JumpIdentityFile ?? options.IdentityFile }, "-JumpHost"));
                 else if (viaHost)
                 {
                     if (string.IsNullOrEmpty(vm.HostAddress))
-                        throw new SshRouteException($"{vm.Name}: its hypervisor host's address is unknown, and a {vm.Hypervisor ?? "KVM"} VM is only reachable through it (give -JumpHost).");
-                    jumps.Add(new SshHop(vm.HostAddress!, options.JumpPort, options.JumpUser) { IdentityFile = options.JumpIdentityFile ?? options.IdentityFile });
+                        throw new SshRouteException($"{Name(vm)}: its hypervisor host's address is unknown, and a {Text.ConsoleText.Sanitize(vm.Hypervisor ?? "KVM", 40)} VM is only reachable through it (give -JumpHost).");
+                    FromApi(vm, vm.HostAddress!, "hypervisor host ipaddress");
+                    jumps.Add(Checked(() => new SshHop(vm.HostAddress!, options.JumpPort, options.JumpUser) { IdentityFile = options.JumpIdentityFile ?? options.IdentityFile }, "the jump host"));
                 }
             }
 
-            return new SshRoute(new SshHop(address!, options.Port, options.User) { IdentityFile = options.IdentityFile })
+            var target = Checked(() => new SshHop(address!, options.Port, options.User) { IdentityFile = options.IdentityFile }, Name(vm));
+            try
             {
-                Jumps = jumps,
-                KnownHostsFile = options.KnownHostsFile,
-                StrictHostKeyChecking = options.StrictHostKeyChecking,
-                ExtraOptions = options.ExtraOptions,
-                ConnectTimeout = options.ConnectTimeout,
-            };
+                return new SshRoute(target)
+                {
+                    Jumps = jumps,
+                    KnownHostsFile = options.KnownHostsFile,
+                    StrictHostKeyChecking = options.StrictHostKeyChecking,
+                    ExtraOptions = options.ExtraOptions,
+                    ConnectTimeout = options.ConnectTimeout,
+                };
+            }
+            catch (ArgumentException e) { throw new SshRouteException($"{Name(vm)}: {e.Message}"); }
+        }
+
+        private static string Name(SystemVm vm) => Text.ConsoleText.Sanitize(vm.Name, 100);
+
+        private static void FromApi(SystemVm vm, string value, string field)
+        {
+            try { SshValues.IpAddress(value, $"CloudStack's {field}"); }
+            catch (ArgumentException e) { throw new SshRouteException($"{Name(vm)}: {e.Message} Not connecting: the API gave a value SysVmPatch will not hand to ssh."); }
+        }
+
+        // A value refused by SshValues becomes a route error that names where it came from.
+        private static SshHop Checked(Func<SshHop> make, string source)
+        {
+            try { return make(); }
+            catch (ArgumentException e) { throw new SshRouteException($"{source}: {e.Message}"); }
+            catch (SshRouteException e) { throw new SshRouteException($"{source}: {e.Message}"); }
         }
 
         private static bool IsVmware(string? hypervisor) =>
@@ -58,7 +83,7 @@ namespace SysVmPatch.Engine.Ssh
             if (rest.StartsWith("[", StringComparison.Ordinal))
             {
                 int close = rest.IndexOf(']');
-                if (close < 0) throw new SshRouteException($"Cannot read the host '{text}'.");
+                if (close < 0) throw new SshRouteException($"Cannot read the host '{Text.ConsoleText.Escape(text, 120)}'.");
                 host = rest.Substring(1, close - 1);
                 if (close + 1 < rest.Length && rest[close + 1] == ':') port = ParsePort(rest.Substring(close + 2), text);
             }
@@ -71,13 +96,14 @@ namespace SysVmPatch.Engine.Ssh
                     port = ParsePort(rest.Substring(colon + 1), text);
                 }
             }
-            if (host.Length == 0) throw new SshRouteException($"Cannot read the host '{text}'.");
-            return new SshHop(host, port, user);
+            if (host.Length == 0) throw new SshRouteException($"Cannot read the host '{Text.ConsoleText.Escape(text, 120)}'.");
+            try { return new SshHop(host, port, user); }
+            catch (ArgumentException e) { throw new SshRouteException($"Cannot use '{Text.ConsoleText.Escape(text, 120)}' as an SSH host: {e.Message}"); }
         }
 
         private static int ParsePort(string s, string text) =>
             int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p > 0 && p < 65536
-                ? p : throw new SshRouteException($"Cannot read the port in '{text}'.");
+                ? p : throw new SshRouteException($"Cannot read the port in '{Text.ConsoleText.Escape(text, 120)}'.");
     }
 
     /// <summary>The VM cannot be reached with what is known about it.</summary>

@@ -77,15 +77,37 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             string jobId = p["jobid"] ?? throw FakeApiError.InvalidParameter("Unable to execute API command queryasyncjobresult due to missing parameter jobid");
             if (!_jobs.TryGetValue(jobId, out var job))
                 throw FakeApiError.InvalidParameter($"Unable to execute API command queryasyncjobresult due to invalid value. Invalid parameter jobid value={jobId} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.");
+            return FakeAnswer.Ok("queryasyncjobresultresponse", JobResponse(job));
+        }
+
+        /// <summary>
+        /// listAsyncJobs as a root admin sees it with listall=true: every job still kept, newest first, in the shape
+        /// queryAsyncJobResult answers (cmd is the API command's class name, as CloudStack records it).
+        /// </summary>
+        private FakeAnswer ListAsyncJobs(FakeParams p)
+        {
+            var items = _jobs.Values.OrderByDescending(j => j.Created).ToList();
+            return Page("listasyncjobsresponse", "asyncjobs", items, JobResponse, p);
+        }
+
+        private Dictionary<string, object?> JobResponse(FakeJob job)
+        {
             int status = job.Status;
-            var content = Obj(
+            return Obj(
                 ("accountid", ResolvedLab.IdFor("account", CallerAccount)), ("userid", ResolvedLab.IdFor("user", CallerAccount)),
-                ("cmd", "org.apache.cloudstack.api.command.admin." + job.Command), ("jobstatus", status), ("jobprocstatus", 0),
+                ("cmd", CommandClassName(job.Command)), ("jobstatus", status), ("jobprocstatus", 0),
                 ("jobresultcode", status == 0 ? 0 : job.ResultCode), ("jobresulttype", status == 0 ? null : "object"),
                 ("jobresult", status == 0 ? null : job.Result), ("jobinstancetype", job.InstanceType), ("jobinstanceid", job.InstanceId),
                 ("created", Timestamp(job.Created)), ("completed", status == 0 || !job.Completed.HasValue ? null : Timestamp(job.Completed.Value)),
                 ("jobid", job.Id));
-            return FakeAnswer.Ok("queryasyncjobresultresponse", content);
+        }
+
+        // rebootRouter -> org.apache.cloudstack.api.command.admin.router.RebootRouterCmd
+        private static string CommandClassName(string command)
+        {
+            string package = command.EndsWith("Router", StringComparison.Ordinal) ? "router"
+                : command.EndsWith("SystemVm", StringComparison.Ordinal) ? "systemvm" : command.EndsWith("VPC", StringComparison.Ordinal) ? "vpc" : "network";
+            return $"org.apache.cloudstack.api.command.admin.{package}.{char.ToUpperInvariant(command[0])}{command.Substring(1)}Cmd";
         }
 
         // ---- SSVM / CPVM -------------------------------------------------------------------------------

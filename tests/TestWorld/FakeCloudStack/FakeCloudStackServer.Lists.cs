@@ -20,6 +20,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 ["listZones"] = (s, p) => s.ListZones(p),
                 ["listCapabilities"] = (s, p) => s.ListCapabilities(),
                 ["queryAsyncJobResult"] = (s, p) => s.QueryAsyncJobResult(p),
+                ["listAsyncJobs"] = (s, p) => s.ListAsyncJobs(p),
                 ["patchSystemVm"] = (s, p) => s.PatchSystemVm(p),
                 ["rebootSystemVm"] = (s, p) => s.PowerVm("rebootSystemVm", p, router: false),
                 ["stopSystemVm"] = (s, p) => s.PowerVm("stopSystemVm", p, router: false),
@@ -138,8 +139,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 ("id", r.Id), ("name", r.Name), ("systemvmtype", SystemVmTypeName(r.Type)), ("state", r.State), ("agentstate", AgentState(r)),
                 ("version", r.AgentVersion),
                 ("zoneid", vm.Host.Zone.Id), ("zonename", vm.Host.Zone.Name), ("podid", vm.Host.Zone.PodId), ("podname", vm.Host.Zone.PodName),
-                ("hostid", running ? vm.Host.Id : null), ("hostname", running ? vm.Host.Name : null), ("hypervisor", vm.Host.Spec.Hypervisor),
-                ("privateip", vm.PrivateIp), ("linklocalip", vm.LinkLocalIp), ("publicip", vm.PublicIp),
+                ("hostid", running ? vm.Host.Id : null), ("hostname", running ? vm.Host.Name : null), ("hypervisor", r.ApiHypervisor ?? vm.Host.Spec.Hypervisor),
+                ("privateip", r.ApiPrivateIp ?? vm.PrivateIp), ("linklocalip", r.ApiLinkLocalIp ?? vm.LinkLocalIp), ("publicip", vm.PublicIp),
                 ("templateid", ResolvedLab.IdFor("template", r.TemplateVersion)), ("templatename", TemplateName(r)),
                 ("created", Timestamp(_created)), ("disconnected", running ? null : Timestamp(DateTimeOffset.UtcNow)));
         }
@@ -152,8 +153,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             return Obj(
                 ("id", r.Id), ("name", r.Name), ("state", r.State), ("role", "VIRTUAL_ROUTER"),
                 ("zoneid", vm.Host.Zone.Id), ("zonename", vm.Host.Zone.Name), ("podid", vm.Host.Zone.PodId), ("podname", vm.Host.Zone.PodName),
-                ("hostid", running ? vm.Host.Id : null), ("hostname", running ? vm.Host.Name : null), ("hypervisor", vm.Host.Spec.Hypervisor),
-                ("linklocalip", vm.LinkLocalIp), ("publicip", vm.PublicIp), ("guestipaddress", vm.PrivateIp),
+                ("hostid", running ? vm.Host.Id : null), ("hostname", running ? vm.Host.Name : null), ("hypervisor", r.ApiHypervisor ?? vm.Host.Spec.Hypervisor),
+                ("linklocalip", r.ApiLinkLocalIp ?? vm.LinkLocalIp), ("publicip", vm.PublicIp), ("guestipaddress", r.ApiPrivateIp ?? vm.PrivateIp),
                 ("guestnetworkid", NetworkId(vm)), ("guestnetworkname", vm.Spec.VpcName is null ? vm.Spec.NetworkName : null),
                 ("vpcid", VpcId(vm)), ("vpcname", vm.Spec.VpcName),
                 ("isredundantrouter", redundant), ("redundantstate", redundant ? (r.RedundantState ?? "UNKNOWN") : "UNKNOWN"),
@@ -165,7 +166,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         }
 
         private Dictionary<string, object?> HostResponse(LabHost host) =>
-            Obj(("id", host.Id), ("name", host.Name), ("state", _hostStates[host.Name]), ("type", "Routing"), ("ipaddress", host.Address),
+            Obj(("id", host.Id), ("name", host.Name), ("state", _hostStates[host.Name]), ("type", "Routing"), ("ipaddress", _hostAddresses.TryGetValue(host.Name, out var address) ? address : host.Address),
                 ("zoneid", host.Zone.Id), ("zonename", host.Zone.Name), ("podid", host.Zone.PodId), ("podname", host.Zone.PodName),
                 ("clusterid", ResolvedLab.IdFor("cluster", host.Zone.Name)), ("clustername", host.Zone.Name + "-cluster1"),
                 ("hypervisor", host.Spec.Hypervisor), ("version", _hostAgentVersions[host.Name]), ("resourcestate", "Enabled"),

@@ -42,6 +42,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         private readonly Dictionary<string, FakeVmRecord> _vms = new Dictionary<string, FakeVmRecord>(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, string> _hostAgentVersions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, string> _hostStates = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, string> _hostAddresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private readonly List<FakeApiCall> _calls = new List<FakeApiCall>();
         private readonly ConcurrentDictionary<string, FakeJob> _jobs = new ConcurrentDictionary<string, FakeJob>(StringComparer.OrdinalIgnoreCase);
         private readonly CancellationTokenSource _shutdown = new CancellationTokenSource();
@@ -163,6 +164,16 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         /// <summary>The name the API reports for the VM (tests make it hostile).</summary>
         public void SetApiName(string labName, string apiName) => UpdateVm(labName, r => r with { Name = apiName });
 
+        /// <summary>The addresses (and hypervisor) the API reports for the VM; null keeps the lab's. Tests make them hostile.</summary>
+        public void SetApiAddresses(string labName, string? linkLocalIp = null, string? privateIp = null, string? hypervisor = null) =>
+            UpdateVm(labName, r => r with { ApiLinkLocalIp = linkLocalIp ?? r.ApiLinkLocalIp, ApiPrivateIp = privateIp ?? r.ApiPrivateIp, ApiHypervisor = hypervisor ?? r.ApiHypervisor });
+
+        /// <summary>The ipaddress listHosts reports for a hypervisor host (tests make it hostile).</summary>
+        public void SetHostAddress(string hostName, string address)
+        {
+            lock (_lock) { Lab.Host(hostName); _hostAddresses[hostName] = address; }
+        }
+
         /// <summary>The agent version a hypervisor host reports (listHosts version).</summary>
         public void SetHostAgentVersion(string hostName, string version)
         {
@@ -202,11 +213,19 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             }
 
             FakeAnswer answer;
-            int? injected = Faults.TakeHttpFault(command);
+            var injected = Faults.TakeHttpFault(command);
+            if (injected is { AfterProcessing: true } && Authenticate(command, parameters) is null)
+                Dispatch(command!, new FakeParams(parameters)); // CloudStack acts; the answer is lost on the way back
+            if (injected?.Status == FaultPlan.DroppedStatus)
+            {
+                Record(context, command, parameters, raw, FaultPlan.DroppedStatus);
+                await DropConnectionAsync(context).ConfigureAwait(false);
+                return;
+            }
             if (injected.HasValue)
-                answer = injected.Value == 530
+                answer = injected.Value.Status == 530
                     ? FakeAnswer.Error(530, ResponseName(command), 530, 9999, "Injected internal error")
-                    : new FakeAnswer(injected.Value, $"<html><body><h1>{injected.Value} injected fault</h1></body></html>");
+                    : new FakeAnswer(injected.Value.Status, $"<html><body><h1>{injected.Value.Status} injected fault</h1></body></html>");
             else
                 answer = Authenticate(command, parameters) ?? Dispatch(command!, new FakeParams(parameters));
 
@@ -214,6 +233,21 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             context.Response.StatusCode = answer.Status;
             context.Response.ContentType = answer.Body.StartsWith("<", StringComparison.Ordinal) ? "text/html" : JsonContentType;
             await context.Response.WriteAsync(answer.Body, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Closes the connection without a byte of answer, the way a server that timed out a kept-alive connection
+        /// does: an orderly close (FIN) the client reads as end of stream, not a reset. That is the case HTTP stacks
+        /// answer by sending the request again on a new connection.
+        /// </summary>
+        private static async Task DropConnectionAsync(HttpContext context)
+        {
+            var socket = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket;
+            try { socket?.Shutdown(System.Net.Sockets.SocketShutdown.Send); }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException || e is ObjectDisposedException) { }
+            // Give the client time to read the end of stream before Kestrel tears the connection down.
+            try { await Task.Delay(200, context.RequestAborted).ConfigureAwait(false); } catch (OperationCanceledException) { }
+            context.Abort();
         }
 
         private void Record(HttpContext context, string? command, List<KeyValuePair<string, string>> parameters, string raw, int status)

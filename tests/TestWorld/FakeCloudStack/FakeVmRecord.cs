@@ -44,6 +44,12 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         public int LivePatchCount { get; init; }
         /// <summary>The SSVM/CPVM agent never reconnects (agent state stays Disconnected even when Running).</summary>
         public bool AgentNeverConnects { get; init; }
+        /// <summary>What the API reports as linklocalip instead of the lab's (tests make it hostile); null: the lab's.</summary>
+        public string? ApiLinkLocalIp { get; init; }
+        /// <summary>What the API reports as privateip (and a router's guestipaddress); null: the lab's.</summary>
+        public string? ApiPrivateIp { get; init; }
+        /// <summary>What the API reports as the hypervisor (VMware VMs are reached on their private IP); null: the host's.</summary>
+        public string? ApiHypervisor { get; init; }
         /// <summary>How many times a cleanup restart recreated it.</summary>
         public int RecreateCount { get; init; }
     }

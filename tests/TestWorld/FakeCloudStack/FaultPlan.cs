@@ -4,8 +4,8 @@ using System.Collections.Generic;
 namespace SysVmPatch.TestWorld.FakeCloudStack
 {
     /// <summary>
-    /// Faults the fake management server injects, set by tests while it runs: HTTP errors for the next requests,
-    /// slow answers, and async jobs that fail. Thread-safe.
+    /// Faults the fake management server injects, set by tests while it runs: HTTP errors and dropped connections
+    /// for the next requests (before or after the command ran), slow answers, and async jobs that fail. Thread-safe.
     /// </summary>
     public sealed class FaultPlan
     {
@@ -19,12 +19,30 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         /// <param name="status">The HTTP status they get (530 comes with CloudStack's JSON error body, others with an HTML page).</param>
         /// <param name="command">Only requests of this command count (any when null).</param>
         /// <param name="skip">Let this many matching requests through first (fail page 3 of a list, say).</param>
-        public void FailNext(int count, int status = 503, string? command = null, int skip = 0)
+        /// <param name="afterProcessing">
+        /// The command runs first (its job starts), then the fault replaces the answer: a proxy's 504 after
+        /// CloudStack got the request. False: the request never reaches CloudStack.
+        /// </param>
+        public void FailNext(int count, int status = 503, string? command = null, int skip = 0, bool afterProcessing = false)
         {
             if (count < 1) throw new ArgumentOutOfRangeException(nameof(count));
             if (skip < 0) throw new ArgumentOutOfRangeException(nameof(skip));
-            lock (_lock) _httpFaults.Add(new HttpFault(command, status) { Remaining = count, Skip = skip });
+            lock (_lock) _httpFaults.Add(new HttpFault(command, status) { Remaining = count, Skip = skip, AfterProcessing = afterProcessing });
         }
+
+        /// <summary>
+        /// The next <paramref name="count"/> requests (of <paramref name="command"/>, or any) are read whole, then the
+        /// connection is closed without an answer (recorded with status <see cref="DroppedStatus"/>).
+        /// <paramref name="afterProcessing"/>: the command runs first, so its job exists though the caller never hears of it.
+        /// </summary>
+        public void DropNext(int count, string? command = null, bool afterProcessing = false)
+        {
+            if (count < 1) throw new ArgumentOutOfRangeException(nameof(count));
+            lock (_lock) _httpFaults.Add(new HttpFault(command, DroppedStatus) { Remaining = count, AfterProcessing = afterProcessing });
+        }
+
+        /// <summary>The status recorded for a request whose connection was dropped without an answer.</summary>
+        public const int DroppedStatus = 0;
 
         /// <summary>Answers (of <paramref name="command"/>, or any) wait <paramref name="delay"/> first; <paramref name="count"/> null: until cleared.</summary>
         public void Delay(TimeSpan delay, string? command = null, int? count = null)
@@ -43,7 +61,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             lock (_lock) { _httpFaults.Clear(); _delays.Clear(); _jobFaults.Clear(); }
         }
 
-        internal int? TakeHttpFault(string? command)
+        /// <summary>The fault for this request: its status (<see cref="DroppedStatus"/>: drop) and whether the command runs first.</summary>
+        internal (int Status, bool AfterProcessing)? TakeHttpFault(string? command)
         {
             lock (_lock)
             {
@@ -51,7 +70,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 if (fault is null) return null;
                 if (fault.Skip > 0) { fault.Skip--; return null; }
                 if (--fault.Remaining <= 0) _httpFaults.Remove(fault);
-                return fault.Status;
+                return (fault.Status, fault.AfterProcessing);
             }
         }
 
@@ -82,6 +101,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         {
             public int Remaining { get; set; }
             public int Skip { get; set; }
+            public bool AfterProcessing { get; init; }
             public bool Matches(string? command) => Command is null || string.Equals(Command, command, StringComparison.OrdinalIgnoreCase);
         }
 

@@ -46,7 +46,7 @@ namespace SysVmPatch.Tests.CloudStack
         public async Task AnyAnswerGivesACleanError(int status, string body)
         {
             var handler = new FixedAnswer(status, body);
-            var settings = CloudStackConnectionSettings.Create("http://stub/client/api", "k", new CloudStackSecret(Secret)).With(retryCount: 1, retryBaseDelay: TimeSpan.Zero);
+            var settings = CloudStackConnectionSettings.Create("http://stub/client/api", "k", new CloudStackSecret(Secret)).With(retryCount: 1, retryBaseDelay: TimeSpan.Zero, allowUnencryptedAuthentication: true);
             using var client = new CloudStackClient(settings, handler);
             var e = await Assert.ThrowsAnyAsync<CloudStackException>(() => client.ExecuteAsync("listZones", new Dictionary<string, string>(), CancellationToken.None));
             Assert.DoesNotContain(Secret, e.ToString(), StringComparison.Ordinal);

@@ -40,7 +40,7 @@ namespace SysVmPatch.Tests.CloudStack
         public async Task ReadsUntilAShortPage(int total, int expectedRequests)
         {
             var handler = new PagesHandler { Total = total };
-            var settings = CloudStackConnectionSettings.Create("http://stub/client/api", "k", new CloudStackSecret("s")).With(pageSize: 5);
+            var settings = CloudStackConnectionSettings.Create("http://stub/client/api", "k", new CloudStackSecret("s")).With(pageSize: 5, allowUnencryptedAuthentication: true);
             using var client = new CloudStackClient(settings, handler);
             var items = await client.ListAllAsync("listHosts", "host", new Dictionary<string, string>(), CancellationToken.None);
             Assert.Equal(Enumerable.Range(0, total).Select(i => $"h{i}"), items.Select(i => (string)i["id"]!));

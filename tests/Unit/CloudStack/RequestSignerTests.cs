@@ -65,7 +65,7 @@ namespace SysVmPatch.Tests.CloudStack
         [Fact]
         public void ClientBuildsTheExactRequestUrl()
         {
-            var settings = CloudStackConnectionSettings.Create("http://cloud.example:8080/client/api", "AbC-key", new CloudStackSecret("the-secret"), "lab");
+            var settings = CloudStackConnectionSettings.Create("http://cloud.example:8080/client/api", "AbC-key", new CloudStackSecret("the-secret"), "lab").With(allowUnencryptedAuthentication: true);
             using var client = new CloudStackClient(settings);
             var now = new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
             var uri = client.BuildRequestUri("listRouters", new Dictionary<string, string> { ["keyword"] = "r 1+x", ["listall"] = "true" }, now);

@@ -18,7 +18,9 @@ namespace SysVmPatch.Tests.CloudStack
         [InlineData("listRouters", 432, false)]
         [InlineData("rebootRouter", 530, false)]
         [InlineData("rebootRouter", 500, false)]
-        [InlineData("rebootRouter", 503, true)]
+        [InlineData("rebootRouter", 503, false)]
+        [InlineData("rebootRouter", 502, false)]
+        [InlineData("patchSystemVm", 504, false)]
         [InlineData("stopSystemVm", 401, false)]
         public void ApiErrorsAreRetriedOnlyWhereRepeatingIsSafe(string command, int status, bool retried)
         {
@@ -35,6 +37,28 @@ namespace SysVmPatch.Tests.CloudStack
         public void TransportErrorsAreRetriedOnlyWhereRepeatingIsSafe(string command, CloudStackTransportFailure failure, bool retried)
         {
             Assert.Equal(retried, RetryPolicy.IsRetriable(command, Transport(failure)));
+        }
+
+        [Theory]
+        [InlineData("rebootRouter", 502, true)]
+        [InlineData("restartNetwork", 504, true)]
+        [InlineData("rebootRouter", 503, false)] // refused: not run
+        [InlineData("rebootRouter", 530, false)] // CloudStack's own error: it ran and failed
+        [InlineData("listRouters", 504, false)] // reads are simply repeated
+        public void AChangeAnsweredByAProxyIsOfUnknownOutcome(string command, int status, bool unknown)
+        {
+            Assert.Equal(unknown, RetryPolicy.OutcomeUnknown(command, Api(status)));
+        }
+
+        [Theory]
+        [InlineData(CloudStackTransportFailure.ConnectionLost, true)]
+        [InlineData(CloudStackTransportFailure.Timeout, true)]
+        [InlineData(CloudStackTransportFailure.InvalidResponse, true)]
+        [InlineData(CloudStackTransportFailure.Unreachable, false)] // never left: repeated instead
+        [InlineData(CloudStackTransportFailure.CertificateInvalid, false)]
+        public void AChangeWhoseAnswerWasLostIsOfUnknownOutcome(CloudStackTransportFailure failure, bool unknown)
+        {
+            Assert.Equal(unknown, RetryPolicy.OutcomeUnknown("stopSystemVm", Transport(failure)));
         }
 
         [Fact]

@@ -125,7 +125,7 @@ namespace SysVmPatch.Tests.FakeCloudStack
             listener.Stop(); // nothing listens there now: connection refused
             const string secret = "unreachable-secret-abcdef";
             var settings = CloudStackConnectionSettings.Create($"http://127.0.0.1:{port}/client/api", "key", new CloudStackSecret(secret), "gone")
-                .With(retryCount: 2, retryBaseDelay: TimeSpan.FromMilliseconds(10));
+                .With(retryCount: 2, retryBaseDelay: TimeSpan.FromMilliseconds(10), allowUnencryptedAuthentication: true);
             using var client = new CloudStackClient(settings);
             var e = await Assert.ThrowsAsync<CloudStackTransportException>(() => client.ExecuteAsync("listZones", None, CancellationToken.None));
             _output.WriteLine(e.Message);
@@ -160,7 +160,7 @@ namespace SysVmPatch.Tests.FakeCloudStack
             using var client = new CloudStackClient(Settings(server).With(retryCount: 0));
             // The fake's own root answers 404 with no body: a wrong endpoint path.
             var wrongPath = CloudStackConnectionSettings.Create(new Uri(server.Endpoint, "/client/api2").AbsoluteUri, server.ApiKey, new CloudStackSecret(server.SecretKey), "wrong")
-                .With(retryCount: 0);
+                .With(retryCount: 0, allowUnencryptedAuthentication: true);
             using var wrong = new CloudStackClient(wrongPath);
             var e = await Assert.ThrowsAsync<CloudStackApiException>(() => wrong.ExecuteAsync("listZones", None, CancellationToken.None));
             Assert.Equal(404, e.HttpStatus);

@@ -21,7 +21,8 @@ namespace SysVmPatch.Tests.FakeCloudStack
         public static CloudStackConnectionSettings Settings(FakeCloudStackServer server, string? secret = null) =>
             CloudStackConnectionSettings.Create(server.Endpoint.AbsoluteUri, server.ApiKey, new CloudStackSecret(secret ?? server.SecretKey), server.Name)
                 .With(retryBaseDelay: TimeSpan.FromMilliseconds(20), retryMaxDelay: TimeSpan.FromMilliseconds(100),
-                      jobPollInitialDelay: TimeSpan.FromMilliseconds(50), jobPollMaxDelay: TimeSpan.FromMilliseconds(200), timeout: TimeSpan.FromSeconds(20));
+                      jobPollInitialDelay: TimeSpan.FromMilliseconds(50), jobPollMaxDelay: TimeSpan.FromMilliseconds(200), timeout: TimeSpan.FromSeconds(20),
+                      allowUnencryptedAuthentication: true); // the fake serves plain http unless a test asks for https
 
         public static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();
 

@@ -46,7 +46,7 @@ namespace SysVmPatch.Tests.Infrastructure
             {
                 var server = await FakeCloudStackServer.StartAsync(lab.Topology, lab, options(lab) ?? new FakeCloudStackOptions { JobPendingTime = TimeSpan.FromMilliseconds(50) });
                 var client = new CloudStackClient(CloudStackConnectionSettings.Create(server.Endpoint.ToString(), server.ApiKey, new CloudStackSecret(server.SecretKey), ServerName)
-                    .With(jobPollInitialDelay: TimeSpan.FromMilliseconds(50), jobPollMaxDelay: TimeSpan.FromMilliseconds(500)));
+                    .With(jobPollInitialDelay: TimeSpan.FromMilliseconds(50), jobPollMaxDelay: TimeSpan.FromMilliseconds(500), allowUnencryptedAuthentication: true));
                 return new LabWorld(lab, server, client);
             }
             catch

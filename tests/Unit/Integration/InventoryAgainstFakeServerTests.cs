@@ -24,7 +24,7 @@ namespace SysVmPatch.Tests.Integration
 
         private static CloudStackClient ClientFor(FakeCloudStackServer server, string name, int pageSize) =>
             new CloudStackClient(CloudStackConnectionSettings.Create(server.Endpoint.ToString(), server.ApiKey, new CloudStackSecret(server.SecretKey), name)
-                .With(pageSize: pageSize, retryCount: 0, timeout: TimeSpan.FromSeconds(20)));
+                .With(pageSize: pageSize, retryCount: 0, timeout: TimeSpan.FromSeconds(20), allowUnencryptedAuthentication: true));
 
         [Fact]
         public async Task Inventory_matches_the_spec_field_by_field_over_pages_and_two_servers()

@@ -113,7 +113,7 @@ namespace SysVmPatch.Tests.Ssh
         }
 
         [Fact]
-        public void Extra_ssh_options_go_into_every_hop_after_what_SysVmPatch_sets()
+        public void Extra_ssh_options_go_into_every_hop_before_what_SysVmPatch_sets_so_that_the_operators_value_wins()
         {
             var options = SshOptions.Check(new Dictionary<string, string> { ["KexAlgorithms"] = "curve25519-sha256", ["Ciphers"] = " aes128-gcm@openssh.com " });
             var route = SshRouteBuilder.Build(Kvm(), new SshRouteOptions { ExtraOptions = options });
@@ -125,17 +125,17 @@ namespace SysVmPatch.Tests.Ssh
             {
                 Assert.Contains("  KexAlgorithms curve25519-sha256\n", b);
                 Assert.Contains("  Ciphers aes128-gcm@openssh.com\n", b);
-                Assert.True(b.IndexOf("BatchMode", StringComparison.Ordinal) < b.IndexOf("KexAlgorithms", StringComparison.Ordinal));
+                Assert.True(b.IndexOf("KexAlgorithms", StringComparison.Ordinal) < b.IndexOf("BatchMode", StringComparison.Ordinal));
             });
         }
 
         [Theory]
         [InlineData("BatchMode", "no", "sets it itself")]
         [InlineData("stricthostkeychecking", "no", "sets it itself")]
-        [InlineData("ProxyCommand", "nc %h %p", "run commands")]
-        [InlineData("LocalCommand", "touch /tmp/x", "run commands")]
-        [InlineData("Match", "all", "run commands")]
-        [InlineData("Kex Algorithms", "x", "not an ssh_config option name")]
+        [InlineData("ProxyCommand", "nc %h %p", "only options that tune the connection")]
+        [InlineData("LocalCommand", "touch /tmp/x", "only options that tune the connection")]
+        [InlineData("Match", "all", "only options that tune the connection")]
+        [InlineData("Kex Algorithms", "x", "only options that tune the connection")]
         [InlineData("KexAlgorithms", "a\nHost *", "one line")]
         [InlineData("KexAlgorithms", "", "one line")]
         public void Ssh_options_that_would_change_how_SysVmPatch_connects_are_refused_by_name(string key, string value, string why)

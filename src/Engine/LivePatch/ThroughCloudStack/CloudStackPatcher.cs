@@ -64,7 +64,7 @@ namespace SysVmPatch.Engine.LivePatch.ThroughCloudStack
                 Step("failed: " + e.Message);
                 // CloudStack's own script restores nothing reliably (DOMAIN.md): say what the VM runs now.
                 var after = await _prober.ProbeAsync(vm, CancellationToken.None).ConfigureAwait(false);
-                return Result(LivePatchStatus.Failed, PatchStep.CloudStackJob, e.Message, after.Signature ?? vm.BestSignature);
+                return Result(LivePatchStatus.Failed, e is CloudStackOutcomeUnknownException ? PatchStep.CloudStackJobMayHaveRun : PatchStep.CloudStackJob, e.Message, after.Signature ?? vm.BestSignature);
             }
             catch (OperationCanceledException)
             {
