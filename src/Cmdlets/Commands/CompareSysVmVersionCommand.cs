@@ -46,7 +46,7 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             if (_vms.Count == 0) return;
-            using var ssh = Probe.IsPresent ? new OpenSshClient() : null;
+            using var ssh = Probe.IsPresent ? NewSshClient(ThrottleLimit) : null;
             var request = new ComparisonRequest
             {
                 Prober = ssh is null ? null : new SshVmProber(ssh, RouteOptions()),

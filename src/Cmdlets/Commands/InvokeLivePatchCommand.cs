@@ -120,7 +120,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 RunEngine(async (pump, ct) =>
                 {
                     pump.Verbose($"fetching agent.zip and cloud-scripts.tgz from {hop}");
-                    using var client = new OpenSshClient();
+                    using var client = NewSshClient();
                     return await BundleFetcher.FetchAsync(client, route, folder, ct).ConfigureAwait(false);
                 });
                 return PatchBundle.Load(folder, version);
@@ -154,7 +154,7 @@ namespace SysVmPatch.Cmdlets.Commands
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {
                 var history = new HistoryRecorder(History(), pump.Warning);
-                return new LivePatchService().RunAsync(vms, options, e =>
+                return new LivePatchService(o => Transport == SshTransport.OpenSsh ? new OpenSshClient(o.ShareConnections) : NewSshClient()).RunAsync(vms, options, e =>
                 {
                     if (e.Kind == LivePatchEventKind.Result && e.Result != null) history.Record(e.Result.ToHistory());
                     pump.Post(_ => Write(e));

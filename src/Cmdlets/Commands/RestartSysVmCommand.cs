@@ -46,7 +46,7 @@ namespace SysVmPatch.Cmdlets.Commands
 
             var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(Timeout) };
             string runId = Guid.NewGuid().ToString();
-            using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
+            using var ssh = Mode == RestartMode.Services ? NewSshClient() : null;
             var connections = Engine.CloudStack.ConnectionRegistry.Shared.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {
