@@ -53,6 +53,19 @@ namespace SysVmPatch.Engine.Ssh.SshNet
         {
             if (route == null) throw new ArgumentNullException(nameof(route));
             if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(SshNetClient));
+            var (client, release) = await ConnectTargetAsync(vmName, route, cancellationToken).ConfigureAwait(false);
+            var session = new SshNetSession(vmName, route, client, release, ct => ConnectTargetAsync(vmName, route, ct));
+            if (openingCommand != null)
+            {
+                try { await session.OpenWithAsync(openingCommand, cancellationToken).ConfigureAwait(false); }
+                catch { session.Dispose(); throw; }
+            }
+            return session;
+        }
+
+        // The VM's own connection, through its host's shared connection and a forward of its own when it has a jump.
+        private async Task<(SshClient Client, Action Release)> ConnectTargetAsync(string vmName, SshRoute route, CancellationToken cancellationToken)
+        {
             ForwardedPortLocal? forward = null;
             JumpConnection? jump = null;
             string where = route.Jumps.Count == 0 ? route.Target.ToString() : $"{route.Target} via {route.Jumps[route.Jumps.Count - 1]}";
@@ -61,10 +74,10 @@ namespace SysVmPatch.Engine.Ssh.SshNet
                 jump = await JumpAsync(vmName, route, route.Jumps.Count - 1, cancellationToken).ConfigureAwait(false);
                 forward = jump.Forward(route.Target.Host, route.Target.Port);
             }
-            SshClient client;
             try
             {
-                client = await ConnectAsync(vmName, route, route.Target, forward, where, isJump: false, cancellationToken).ConfigureAwait(false);
+                var client = await ConnectAsync(vmName, route, route.Target, forward, where, isJump: false, cancellationToken).ConfigureAwait(false);
+                return (client, () => { if (forward != null) jump!.Close(forward); });
             }
             catch (SshException ex) when (forward != null && (ex.Kind == SshErrorKind.ConnectionLost || ex.Kind == SshErrorKind.ConnectionTimedOut || ex.Kind == SshErrorKind.Unknown))
             {
@@ -82,13 +95,6 @@ namespace SysVmPatch.Engine.Ssh.SshNet
                 if (forward != null) jump!.Close(forward);
                 throw;
             }
-            var session = new SshNetSession(vmName, route, client, () => { if (forward != null) jump!.Close(forward); });
-            if (openingCommand != null)
-            {
-                try { await session.OpenWithAsync(openingCommand, cancellationToken).ConfigureAwait(false); }
-                catch { session.Dispose(); throw; }
-            }
-            return session;
         }
 
         // The jump hop at index i, connected once per run and shared; a broken or failed one is replaced on next use.

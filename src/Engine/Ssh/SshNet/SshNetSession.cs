@@ -14,15 +14,48 @@ namespace SysVmPatch.Engine.Ssh.SshNet
     internal sealed class SshNetSession : ISshSession
     {
         private static readonly TimeSpan OpeningTimeout = TimeSpan.FromMinutes(1);
-        private readonly SshClient _client;
+        private readonly Func<CancellationToken, Task<(SshClient Client, Action Release)>> _reconnect;
+        private readonly SemaphoreSlim _reconnecting = new SemaphoreSlim(1, 1);
+        private SshClient _client;
         private Action? _release;
+        // Set when a command failed on the connection itself: a silently dropped link can look connected for minutes.
+        private volatile bool _broken;
 
-        public SshNetSession(string vmName, SshRoute route, SshClient client, Action release)
+        public SshNetSession(string vmName, SshRoute route, SshClient client, Action release, Func<CancellationToken, Task<(SshClient Client, Action Release)>> reconnect)
         {
             VmName = vmName;
             Route = route;
             _client = client;
             _release = release;
+            _reconnect = reconnect;
+        }
+
+        // A command after the connection was lost gets a fresh one (the OpenSSH transport does the same when its
+        // master has died): after a dropped upload the patcher still removes what it staged.
+        private async Task<SshClient> ConnectedClientAsync(CancellationToken cancellationToken)
+        {
+            await _reconnecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_client.IsConnected && !_broken) return _client;
+                var old = Interlocked.Exchange(ref _release, null);
+                if (old == null) throw new ObjectDisposedException(nameof(SshNetSession));
+                Disconnect(_client);
+                old();
+                var (client, release) = await _reconnect(cancellationToken).ConfigureAwait(false);
+                _client = client;
+                _release = release;
+                _broken = false;
+                return client;
+            }
+            finally { _reconnecting.Release(); }
+        }
+
+        private static void Disconnect(SshClient client)
+        {
+            try { client.Disconnect(); }
+            catch (Exception ex) when (ex is Renci.SshNet.Common.SshException || ex is ObjectDisposedException || ex is InvalidOperationException || ex is System.Net.Sockets.SocketException) { }
+            client.Dispose();
         }
 
         public string VmName { get; }
@@ -35,17 +68,17 @@ namespace SysVmPatch.Engine.Ssh.SshNet
         public async Task<SshCommandResult> RunAsync(SshCommand command, CancellationToken cancellationToken)
         {
             if (command == null) throw new ArgumentNullException(nameof(command));
-            if (!_client.IsConnected)
-                throw new SshException(SshErrorKind.ConnectionLost, $"{VmName}: {SshErrorClassifier.Describe(SshErrorKind.ConnectionLost)} on {Route}.", Route.Target.ToString());
+            var client = _client.IsConnected && !_broken ? _client : await ConnectedClientAsync(cancellationToken).ConfigureAwait(false);
             // SSH.NET sends no end-of-file for a stdin nothing was written to, so a command without input reads /dev/null.
             string text = command.WriteStdin == null ? "exec </dev/null\n" + command.Text : command.Text;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(command.Timeout);
-            using var cmd = _client.CreateCommand(text, new UTF8Encoding(false));
+            using var cmd = client.CreateCommand(text, new UTF8Encoding(false));
             Task execution;
             try { execution = cmd.ExecuteAsync(timeout.Token); }
             catch (Exception ex) when (ex is Renci.SshNet.Common.SshException || ex is InvalidOperationException || ex is ObjectDisposedException)
             {
+                _broken = true;
                 throw new SshException(SshErrorKind.ConnectionLost, $"{VmName}: {SshErrorClassifier.Describe(SshErrorKind.ConnectionLost)} on {Route} ({ex.Message})", Route.Target.ToString(), ex);
             }
             var stdout = new MemoryStream();
@@ -67,9 +100,12 @@ namespace SysVmPatch.Engine.Ssh.SshNet
             }
             catch (Exception ex)
             {
+                // An upload stopped halfway may have stalled on a dead link: the next command starts on a fresh connection.
+                if (command.WriteStdin != null) _broken = true;
                 if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
                 if (timeout.IsCancellationRequested)
                     throw new SshException(SshErrorKind.CommandTimedOut, $"{VmName}: the command did not finish within {command.Timeout.TotalSeconds:0} s and was stopped.", Route.Target.ToString());
+                _broken = true;
                 if (ex is SshException) throw;
                 var kind = ex is IOException || ex is Renci.SshNet.Common.SshConnectionException ? SshErrorKind.ConnectionLost : SshNetErrors.KindOf(ex);
                 throw new SshException(kind, $"{VmName}: {SshErrorClassifier.Describe(kind)} on {Route} ({ex.GetType().Name}: {ex.Message})", Route.Target.ToString(), ex);
@@ -120,9 +156,7 @@ namespace SysVmPatch.Engine.Ssh.SshNet
         {
             var release = Interlocked.Exchange(ref _release, null);
             if (release == null) return;
-            try { _client.Disconnect(); }
-            catch (Exception ex) when (ex is Renci.SshNet.Common.SshException || ex is ObjectDisposedException || ex is InvalidOperationException || ex is System.Net.Sockets.SocketException) { }
-            _client.Dispose();
+            Disconnect(_client);
             release();
         }
     }
