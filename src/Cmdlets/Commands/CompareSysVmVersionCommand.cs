@@ -49,7 +49,7 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             if (_vms.Count == 0) return;
-            using var ssh = Probe.IsPresent ? new OpenSshClient() : null;
+            using var ssh = Probe.IsPresent ? NewSshClient(ThrottleLimit) : null;
             var connections = Connections.All;
             // Paths are resolved here, on the pipeline thread; the workers only get the results.
             var request = new ComparisonRequest

@@ -123,7 +123,7 @@ namespace SysVmPatch.Cmdlets.Commands
         private void Run(LivePatchPlan plan, IReadOnlyCollection<Engine.Inventory.SystemVm> approved, IReadOnlyList<ICloudStackApi> connections)
         {
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
-                new LivePatchService(history: new HistoryRecorder(History(), pump.Warning)).RunAsync(plan, approved, e => pump.Post(_ => Write(e)), ct)));
+                new LivePatchService(o => Transport == SshTransport.OpenSsh ? new OpenSshClient(o.ShareConnections) : NewSshClient(), history: new HistoryRecorder(History(), pump.Warning)).RunAsync(plan, approved, e => pump.Post(_ => Write(e)), ct)));
             CompleteProgress();
             var bad = results.Where(r => r.IsFailure).ToList();
             if (bad.Count > 0)

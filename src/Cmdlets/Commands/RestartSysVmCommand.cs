@@ -47,7 +47,7 @@ namespace SysVmPatch.Cmdlets.Commands
 
             var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
             string runId = RunId.New();
-            using var ssh = Mode == RestartMode.Services ? new OpenSshClient() : null;
+            using var ssh = Mode == RestartMode.Services ? NewSshClient() : null;
             var connections = Connections.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {

@@ -51,6 +51,20 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         [ValidateNotNull]
         public Hashtable? SshOption { get; set; }
 
+        /// <summary>SshNet (default): in-process, one connection per hypervisor host. OpenSsh: the ssh command (agent keys, ssh_config).</summary>
+        [Parameter]
+        public SshTransport Transport { get; set; } = SshTransport.SshNet;
+
+        /// <summary>Passphrase of an encrypted -KeyFile (SshNet transport; OpenSSH asks its agent instead).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public System.Security.SecureString? KeyPassphrase { get; set; }
+
+        /// <summary>The run's SSH client on the chosen transport.</summary>
+        internal ISshClient NewSshClient(int parallelism = 16) =>
+            // No warning callback: the cmdlets never turn strict host key checking off, so nothing is ever accepted unseen.
+            SshTransports.Create(Transport, KeyPassphrase, parallelism);
+
         private IReadOnlyList<KeyValuePair<string, string>> _sshOptions = Array.Empty<KeyValuePair<string, string>>();
 
         // Checked once, before any input is read: a bad option stops the command before anything is contacted.

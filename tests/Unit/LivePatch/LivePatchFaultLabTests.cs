@@ -13,12 +13,28 @@ using static SysVmPatch.Tests.LivePatch.LabPatching;
 
 namespace SysVmPatch.Tests.LivePatch
 {
-    /// <summary>The fault matrix, each fault its own test, against the namespace lab.</summary>
+    /// <summary>The fault matrix, each fault its own test, against the namespace lab, on each SSH transport.</summary>
     [Collection(LabCollection.Name)]
-    public sealed class LivePatchFaultLabTests
+    public sealed class LivePatchFaultLabTests : LivePatchFaultMatrix
+    {
+        public LivePatchFaultLabTests(ITestOutputHelper output) : base(output, SysVmPatch.Engine.Ssh.SshTransport.OpenSsh) { }
+    }
+
+    [Collection(LabCollection.Name)]
+    public sealed class LivePatchFaultLabTestsOverSshNet : LivePatchFaultMatrix
+    {
+        public LivePatchFaultLabTestsOverSshNet(ITestOutputHelper output) : base(output, SysVmPatch.Engine.Ssh.SshTransport.SshNet) { }
+    }
+
+    public abstract class LivePatchFaultMatrix
     {
         private readonly ITestOutputHelper _output;
-        public LivePatchFaultLabTests(ITestOutputHelper output) { _output = output; }
+        private readonly SysVmPatch.Engine.Ssh.SshTransport _transport;
+        protected LivePatchFaultMatrix(ITestOutputHelper output, SysVmPatch.Engine.Ssh.SshTransport transport) { _output = output; _transport = transport; }
+
+        private LivePatchService Service() => _transport == SysVmPatch.Engine.Ssh.SshTransport.OpenSsh
+            ? new LivePatchService()
+            : new LivePatchService(o => SysVmPatch.Engine.Ssh.SshTransports.Create(_transport));
 
         /// <summary>Everything a VM had before: signature, the replaced script, no restarts, no lock, no leftovers.</summary>
         private static void AssertUntouched(Lab lab, string vm, string oldSignature, string oldScript)
@@ -38,7 +54,7 @@ namespace SysVmPatch.Tests.LivePatch
             using var bundle = new TestBundle(extraScriptsBytes: 12 * 1024 * 1024);
             string sig = Signature(lab, "r-3-VM"), script = File_(lab, "r-3-VM", "/opt/cloud/bin/get_template_version.sh");
 
-            var results = await RunAsync(new LivePatchService(), Vms(lab).Where(v => v.Name == "r-3-VM").ToList(), Options(lab, bundle), _output);
+            var results = await RunAsync(Service(), Vms(lab).Where(v => v.Name == "r-3-VM").ToList(), Options(lab, bundle), _output);
 
             var r = Assert.Single(results);
             Assert.Equal(LivePatchStatus.Failed, r.Status);
@@ -57,7 +73,7 @@ namespace SysVmPatch.Tests.LivePatch
             string sig = Signature(lab, "r-3-VM"), script = File_(lab, "r-3-VM", "/opt/cloud/bin/get_template_version.sh");
             await lab.SetDropAfterBytesAsync("r-3-VM", 256 * 1024, times: 1);
 
-            var results = await RunAsync(new LivePatchService(), Vms(lab).Where(v => v.Name == "r-3-VM").ToList(), Options(lab, bundle), _output);
+            var results = await RunAsync(Service(), Vms(lab).Where(v => v.Name == "r-3-VM").ToList(), Options(lab, bundle), _output);
 
             var r = Assert.Single(results);
             Assert.Equal(1, lab.DropCount("r-3-VM"));
@@ -75,7 +91,7 @@ namespace SysVmPatch.Tests.LivePatch
             using var bundle = new TestBundle();
             await lab.SetHostDownAsync("kvm-b", true);
 
-            var results = await RunAsync(new LivePatchService(), Vms(lab), Options(lab, bundle, batchSize: 2), _output);
+            var results = await RunAsync(Service(), Vms(lab), Options(lab, bundle, batchSize: 2), _output);
 
             foreach (var r in results)
             {
@@ -100,7 +116,7 @@ namespace SysVmPatch.Tests.LivePatch
             lab.SetServiceFault("s-1-VM", "apache2", "fail-once");
             var olds = lab.Topology.Vms.ToDictionary(v => v.Name, v => (Signature(lab, v.Name), File_(lab, v.Name, "/opt/cloud/bin/get_template_version.sh")));
 
-            var results = await RunAsync(new LivePatchService(), Vms(lab), Options(lab, bundle, batchSize: 1, maxFailures: 0), _output);
+            var results = await RunAsync(Service(), Vms(lab), Options(lab, bundle, batchSize: 1, maxFailures: 0), _output);
 
             Assert.Equal(LivePatchStatus.RolledBack, results.Single(r => r.VmName == "s-1-VM").Status);
             foreach (var r in results.Where(r => r.VmName != "s-1-VM"))
@@ -120,11 +136,11 @@ namespace SysVmPatch.Tests.LivePatch
             lab.SetServiceFault("r-3-VM", "haproxy", "slow:4");
             var vm = Vms(lab).Where(v => v.Name == "r-3-VM").ToList();
 
-            var first = RunAsync(new LivePatchService(), vm, Options(lab, bundle), _output);
+            var first = RunAsync(Service(), vm, Options(lab, bundle), _output);
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (!LockHeld(lab, "r-3-VM") && DateTime.UtcNow < deadline) await Task.Delay(50);
             Assert.True(LockHeld(lab, "r-3-VM"), "the first run never took the lock");
-            var second = await RunAsync(new LivePatchService(), vm, Options(lab, bundle), _output);
+            var second = await RunAsync(Service(), vm, Options(lab, bundle), _output);
 
             var refused = Assert.Single(second);
             Assert.Equal(LivePatchStatus.Failed, refused.Status);
@@ -146,7 +162,7 @@ namespace SysVmPatch.Tests.LivePatch
             var olds = lab.Topology.Vms.ToDictionary(v => v.Name, v => Signature(lab, v.Name));
             using var cts = new CancellationTokenSource();
 
-            var results = await RunAsync(new LivePatchService(), Vms(lab), Options(lab, bundle, batchSize: 2), _output, cts.Token,
+            var results = await RunAsync(Service(), Vms(lab), Options(lab, bundle, batchSize: 2), _output, cts.Token,
                 e => { if (e.Kind == LivePatchEventKind.Step && e.Message == "agent started detached") cts.Cancel(); });
 
             Assert.Equal(4, results.Count);
@@ -179,7 +195,7 @@ namespace SysVmPatch.Tests.LivePatch
             string runA = "runa" + Guid.NewGuid().ToString("N").Substring(0, 8);
             string journal = lab.VmPath("r-3-VM", $"/var/cache/cloud/sysvmpatch/runs/{runA}/journal");
 
-            var first = RunAsync(new LivePatchService(), vm, Options(lab, bundle) with { RunId = runA }, _output);
+            var first = RunAsync(Service(), vm, Options(lab, bundle) with { RunId = runA }, _output);
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (DateTime.UtcNow < deadline && !(File.Exists(journal) && File.ReadAllText(journal).Contains(" restart haproxy"))) await Task.Delay(50);
             // Applied, signature written, restart under way: the worst moment for the agent to die.
@@ -194,7 +210,7 @@ namespace SysVmPatch.Tests.LivePatch
 
             lab.SetServiceFault("r-3-VM", "haproxy", null);
             await Task.Delay(3500); // let the stand-in's slow restart the dead agent began finish
-            var b = Assert.Single(await RunAsync(new LivePatchService(), vm, Options(lab, bundle), _output));
+            var b = Assert.Single(await RunAsync(Service(), vm, Options(lab, bundle), _output));
             Assert.Equal(LivePatchStatus.Patched, b.Status);
             Assert.Contains(b.Warnings, w => w.Contains(runA) && w.Contains("interrupted"));
             Assert.Equal(oldSignature, b.FromSignature); // restored first, then patched
