@@ -43,7 +43,7 @@ namespace SysVmPatch.InProcess
         public void A_wrong_secret_is_an_AuthenticationError_naming_the_connection_and_not_the_secret()
         {
             using var s = new ModuleSession();
-            var e = s.Terminating($"Connect-SysVmCloud -Url '{_cloud.Server.Endpoint}' -ApiKey '{_cloud.Server.ApiKey}' -SecretKey (ConvertTo-SecureString 'wrong-secret-xyz' -AsPlainText -Force) -Name bad -RetryCount 0");
+            var e = s.Terminating($"Connect-SysVmCloud -AllowUnencryptedAuthentication -Url '{_cloud.Server.Endpoint}' -ApiKey '{_cloud.Server.ApiKey}' -SecretKey (ConvertTo-SecureString 'wrong-secret-xyz' -AsPlainText -Force) -Name bad -RetryCount 0");
             Assert.Equal("CloudStackAuthenticationFailed,SysVmPatch.Cmdlets.Commands.ConnectSysVmCloudCommand", e.FullyQualifiedErrorId);
             Assert.Equal(ErrorCategory.AuthenticationError, e.CategoryInfo.Category);
             Assert.Equal("bad", e.TargetObject);

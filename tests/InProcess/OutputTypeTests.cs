@@ -11,7 +11,7 @@ namespace SysVmPatch.InProcess
         public OutputTypeTests(FakeCloud cloud) { _cloud = cloud; }
 
         [Theory]
-        [InlineData("Connect-SysVmCloud", "Connect-SysVmCloud -Url $url -ApiKey $key -SecretKey $secret -Name typed")]
+        [InlineData("Connect-SysVmCloud", "Connect-SysVmCloud -AllowUnencryptedAuthentication -Url $url -ApiKey $key -SecretKey $secret -Name typed")]
         [InlineData("Get-SysVmCloud", "Get-SysVmCloud")]
         [InlineData("Get-SystemVm", "Get-SystemVm")]
         [InlineData("Compare-SysVmVersion", "Get-SystemVm | Compare-SysVmVersion -TargetVersion 4.19.1")]

@@ -32,7 +32,7 @@ namespace SysVmPatch.InProcess
             using var a = new ModuleSession();
             using var b = new ModuleSession();
             a.Ok(_cloud.Connect("prod"));
-            b.Ok($"$null = Connect-SysVmCloud -Url '{other.Endpoint}' -ApiKey '{other.ApiKey}' -SecretKey (ConvertTo-SecureString '{other.SecretKey}' -AsPlainText -Force) -Name prod");
+            b.Ok($"$null = Connect-SysVmCloud -AllowUnencryptedAuthentication -Url '{other.Endpoint}' -ApiKey '{other.ApiKey}' -SecretKey (ConvertTo-SecureString '{other.SecretKey}' -AsPlainText -Force) -Name prod");
             Assert.Equal(_cloud.Server.Endpoint.ToString(), a.Ok("(Get-SysVmCloud prod).Endpoint").Single().ToString());
             Assert.Equal(other.Endpoint.ToString(), b.Ok("(Get-SysVmCloud prod).Endpoint").Single().ToString());
             int before = other.CallsOf("listRouters").Count;

@@ -20,8 +20,8 @@ namespace SysVmPatch.InProcess.Infrastructure
 
         public async Task DisposeAsync() => await Server.DisposeAsync();
 
-        /// <summary>Connect-SysVmCloud to this server under <paramref name="name"/>, quietly.</summary>
+        /// <summary>Connect-SysVmCloud to this server under <paramref name="name"/>, quietly (the fake serves plain http on loopback, hence the opt-in).</summary>
         public string Connect(string name = "fake") =>
-            $"$null = Connect-SysVmCloud -Url '{Server.Endpoint}' -ApiKey '{Server.ApiKey}' -SecretKey (ConvertTo-SecureString '{Server.SecretKey}' -AsPlainText -Force) -Name '{name}';";
+            $"$null = Connect-SysVmCloud -AllowUnencryptedAuthentication -Url '{Server.Endpoint}' -ApiKey '{Server.ApiKey}' -SecretKey (ConvertTo-SecureString '{Server.SecretKey}' -AsPlainText -Force) -Name '{name}';";
     }
 }
