@@ -51,8 +51,9 @@ namespace SysVmPatch.Engine.LivePatch
             LivePatchPlanEntry Skip(PatchStep why, string detail) => new LivePatchPlanEntry(vm, LivePatchAction.Skip, $"{why}: {detail}", from, 0) { Why = why };
             var support = LivePatchSupport.For(release);
             if (support.Supported == false) return Skip(PatchStep.Recreate, support.Reason);
-            if (target != null && release != null && release.CompareTo(target) > 0)
-                return Skip(PatchStep.Downgrade, $"the VM's {release} is newer than the bundle's {target}");
+            // A downgrade is refused unless forced, as sdcadm's force allows one: the operator asked for it by name.
+            if (!force && target != null && release != null && release.CompareTo(target) > 0)
+                return Skip(PatchStep.Downgrade, $"the VM's {release} is newer than the bundle's {target} (force allows the downgrade)");
             if (!string.IsNullOrEmpty(vm.State) && !string.Equals(vm.State, "Running", StringComparison.OrdinalIgnoreCase))
                 return Skip(PatchStep.NotRunning, $"the VM is {vm.State}");
             if (!force && string.Equals(vm.BestSignature, bundle.Signature, StringComparison.OrdinalIgnoreCase))

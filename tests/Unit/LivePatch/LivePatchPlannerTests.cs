@@ -64,6 +64,16 @@ namespace SysVmPatch.Tests.LivePatch
         }
 
         [Fact]
+        public void Force_allows_a_downgrade_and_still_skips_a_stopped_vm()
+        {
+            using var tb = new TestBundle(version: "4.18.0.0");
+            var plan = LivePatchPlanner.Plan(new[] { Router("r-1-VM", "4.19.0.0"), new SystemVm { Id = "x", Name = "r-2-VM", Type = SystemVmType.Router, TemplateVersion = "4.17.0.0", State = "Stopped" } },
+                tb.Bundle, new LivePatchOptions { Bundle = tb.Bundle, Force = true });
+            Assert.Equal(LivePatchAction.Patch, plan.Entries[0].Action);
+            Assert.StartsWith("NotRunning", plan.Entries[1].Reason);
+        }
+
+        [Fact]
         public void A_bundle_missing_a_file_names_it()
         {
             using var tb = new TestBundle();
