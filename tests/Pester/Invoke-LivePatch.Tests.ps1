@@ -147,7 +147,7 @@ Describe 'Invoke-LivePatch bundle checks' {
 Describe 'Invoke-LivePatch -SshOption' {
     It 'refuses <Key> with the terminating error InvalidSshOption before contacting anything' -ForEach @(
         @{ Key = 'BatchMode'; Value = 'no'; Why = 'sets it itself' }
-        @{ Key = 'ProxyCommand'; Value = 'nc %h %p'; Why = 'run commands' }
+        @{ Key = 'ProxyCommand'; Value = 'nc %h %p'; Why = 'only options that tune the connection' }
     ) {
         $history = Join-Path $TestDrive 'ssh-option-history.jsonl'
         $err = Get-TerminatingError {
