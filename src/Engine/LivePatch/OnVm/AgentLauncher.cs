@@ -1,8 +1,10 @@
+using P = SysVmPatch.Engine.LivePatch.OnVm.AgentProtocol;
+
 namespace SysVmPatch.Engine.LivePatch.OnVm
 {
     /// <summary>
     /// The part of the start command that takes the VM's lock and starts the agent detached. Expects the shell
-    /// variables B (base), RUN, D (run folder) and S (stage) set. Exit 11 when another run holds the lock.
+    /// variables B (base), RUN, D (run folder) and S (stage) set. Exits with RemoteExit.Locked when another run holds the lock.
     /// </summary>
     /// <remarks>
     /// The lock is a folder (mkdir is atomic). Taking over a stale one (its agent's pid is dead) is two steps,
@@ -13,25 +15,27 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
     /// </remarks>
     internal static class AgentLauncher
     {
-        public static string TakeLockAndStart() => @"exec 9>>$B/lock.guard
-flock -w 30 9 || { echo 'LOCKED (the lock guard stayed busy for 30 s)'; exit 11; }
+        private static readonly string Exit = P.Code(RemoteExit.Locked);
+
+        public static string TakeLockAndStart() => $@"exec 9>>$B/lock.guard
+flock -w 30 9 || {{ echo '{P.Locked} (the lock guard stayed busy for 30 s)'; exit {Exit}; }}
 if ! mkdir $B/lock 2>/dev/null; then
-  owner=; pid=; while read -r x; do owner=""$owner$x ""; case $x in pid=*) pid=${x#pid=};; esac; done 2>/dev/null < $B/lock/owner
+  owner=; pid=; while read -r x; do owner=""$owner$x ""; case $x in pid=*) pid=${{x#pid=}};; esac; done 2>/dev/null < $B/lock/owner
   age=$(( $(date +%s) - $(stat -c %Y $B/lock 2>/dev/null || date +%s) ))
-  if { [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; } || { [ -z ""$pid"" ] && [ $age -lt 120 ]; }; then
-    echo ""LOCKED $owner""; exit 11
+  if {{ [ -n ""$pid"" ] && kill -0 ""$pid"" 2>/dev/null; }} || {{ [ -z ""$pid"" ] && [ $age -lt 120 ]; }}; then
+    echo ""{P.Locked} $owner""; exit {Exit}
   fi
-  echo ""STALE-LOCK $owner""
+  echo ""{P.StaleLock} $owner""
   rm -rf $B/lock
-  mkdir $B/lock 2>/dev/null || { echo 'LOCKED (taken meanwhile)'; exit 11; }
+  mkdir $B/lock 2>/dev/null || {{ echo '{P.Locked} (taken meanwhile)'; exit {Exit}; }}
 fi
-now=${EPOCHSECONDS:-}; [ -n ""$now"" ] || now=$(date +%s)
+now=${{EPOCHSECONDS:-}}; [ -n ""$now"" ] || now=$(date +%s)
 printf 'run=%s\nstarted=%s\n' $RUN $now > $B/lock/owner
 echo $RUN > $B/last
 setsid nohup bash $S/agent.sh $RUN </dev/null >>$D/agent.log 2>&1 9>&- &
 echo ""pid=$!"" >> $B/lock/owner
 exec 9>&-
-echo STARTED
+echo {P.Started}
 ";
     }
 }
