@@ -70,7 +70,11 @@ namespace SysVmPatch.Cmdlets.Commands
         {
             if (Vms.Count == 0) return;
             string? version = TargetVersionOfBundle();
-            using var fetched = ParameterSetName == BundleSet ? null : Bundle(() => RunEngine((pump, ct) => FetchedBundleFolder.FetchAsync(FromManagementServer, RouteOptions(), pump.Verbose, ct)));
+            using var fetched = ParameterSetName == BundleSet ? null : Bundle(() => RunEngine(async (pump, ct) =>
+            {
+                using var client = NewSshClient();
+                return await FetchedBundleFolder.FetchAsync(client, FromManagementServer, RouteOptions(), pump.Verbose, ct).ConfigureAwait(false);
+            }));
             var bundle = Bundle(() => PatchBundle.Load(fetched?.Path ?? GetUnresolvedProviderPathFromPSPath(BundlePath), version));
             var connections = Connections.All;
             var options = new LivePatchOptions

@@ -78,8 +78,11 @@ namespace SysVmPatch.Engine.LivePatch
         /// <summary>The local folder holding agent.zip and cloud-scripts.tgz; load it with <see cref="PatchBundle.Load"/>.</summary>
         public string Path { get; }
 
-        /// <summary>Fetches from <paramref name="managementServer"/> ("host", "user@host", "user@host:port"), with the key and known-hosts of <paramref name="ssh"/>.</summary>
-        public static async Task<FetchedBundleFolder> FetchAsync(string managementServer, SshRouteOptions ssh, Action<string>? verbose, CancellationToken cancellationToken)
+        /// <summary>
+        /// Fetches from <paramref name="managementServer"/> ("host", "user@host", "user@host:port") over
+        /// <paramref name="client"/> (the run's transport, chosen by the caller), with the key and known-hosts of <paramref name="ssh"/>.
+        /// </summary>
+        public static async Task<FetchedBundleFolder> FetchAsync(ISshClient client, string managementServer, SshRouteOptions ssh, Action<string>? verbose, CancellationToken cancellationToken)
         {
             var hop = SshRouteBuilder.ParseHop(managementServer, "root", 22) with { IdentityFile = ssh.JumpIdentityFile ?? ssh.IdentityFile };
             var route = new SshRoute(hop) { KnownHostsFile = ssh.KnownHostsFile, ConnectTimeout = ssh.ConnectTimeout, ExtraOptions = ssh.ExtraOptions };
@@ -87,7 +90,6 @@ namespace SysVmPatch.Engine.LivePatch
             try
             {
                 verbose?.Invoke($"fetching agent.zip and cloud-scripts.tgz from {hop}");
-                using var client = new OpenSshClient();
                 await BundleFetcher.FetchAsync(client, route, folder.Path, cancellationToken).ConfigureAwait(false);
                 return folder;
             }

@@ -11,12 +11,18 @@ namespace SysVmPatch.Tests.LivePatch
     public sealed class BundleFetcherTests
     {
         [SshdFact]
-        public async Task The_bundle_is_copied_byte_for_byte_and_fingerprinted_like_the_original()
+        public Task The_bundle_is_copied_byte_for_byte_and_fingerprinted_like_the_original() => CopiedByteForByteAsync(new OpenSshClient());
+
+        [SshdFact]
+        public Task The_bundle_is_copied_byte_for_byte_over_SshNet_too() => CopiedByteForByteAsync(new SysVmPatch.Engine.Ssh.SshNet.SshNetClient());
+
+        // Invoke-LivePatch -FromManagementServer fetches over the run's transport, so both must bring the same bytes.
+        private static async Task CopiedByteForByteAsync(ISshClient transport)
         {
             using var sshd = new LocalSshd();
             using var original = new TestBundle(extraScriptsBytes: 2 * 1024 * 1024);
             string local = Path.Combine(sshd.Directory, "fetched");
-            using var client = new OpenSshClient();
+            using var client = transport;
 
             var fetched = PatchBundle.Load(await BundleFetcher.FetchAsync(client, sshd.Route(viaJump: true), local, CancellationToken.None, remoteFolder: original.Folder), "4.19.1.0");
 
