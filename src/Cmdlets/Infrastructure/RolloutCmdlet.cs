@@ -92,12 +92,6 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             else WriteVerbose(summary);
         }
 
-        internal bool WhatIfRequested()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)) return bound is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(bound);
-            return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
-        }
-
         /// <summary>Asks ShouldProcess for each VM (WhatIf prints, Confirm asks); returns the VMs the user let through.</summary>
         internal List<SystemVm> Confirmed(IEnumerable<SystemVm> vms, Func<SystemVm, string> action)
         {

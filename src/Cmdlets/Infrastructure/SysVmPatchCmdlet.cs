@@ -28,6 +28,51 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         protected override void StopProcessing() => _stopping.Cancel();
 
         /// <summary>
+        /// The switch that lets this cmdlet run without asking, named when nobody can answer its prompt. A cmdlet whose
+        /// -Force means "do not ask" (ShouldContinue) names -Force instead.
+        /// </summary>
+        protected virtual string RunsWithoutAskingSwitch => "-Confirm:$false";
+
+        /// <summary>
+        /// A state-changing cmdlet that would ask (-Confirm, or its ConfirmImpact at or above $ConfirmPreference) where
+        /// nobody can answer ends here, before it reads any input or changes anything: an unattended run fails at once
+        /// with the switch to add, instead of hanging on a prompt or failing halfway through a rollout.
+        /// </summary>
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (!WouldAskForConfirmation() || Unattended.WhyNobodyCanAnswer(Host) is not string why) return;
+            string name = MyInvocation.MyCommand.Name;
+            var record = ErrorRecords.Create(new PSInvalidOperationException(
+                    $"{name} asks for confirmation before it changes anything, but nobody can answer it: {why}. Nothing was changed. " +
+                    $"To run unattended add {RunsWithoutAskingSwitch}; -WhatIf shows what it would do."),
+                "ConfirmationNotPossible", ErrorCategory.InvalidOperation, name);
+            record.ErrorDetails = new ErrorDetails(record.Exception.Message) { RecommendedAction = $"Add {RunsWithoutAskingSwitch} to the {name} command." };
+            ThrowTerminatingError(record);
+        }
+
+        /// <summary>Whether ShouldProcess would prompt, as PowerShell decides it: -WhatIf never asks, -Confirm decides when given, else $ConfirmPreference against ConfirmImpact.</summary>
+        private bool WouldAskForConfirmation()
+        {
+            if (!(Attribute.GetCustomAttribute(GetType(), typeof(CmdletAttribute)) is CmdletAttribute cmdlet) || !cmdlet.SupportsShouldProcess) return false;
+            if (WhatIfRequested()) return false;
+            if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm)) return IsOn(confirm);
+            ConfirmImpact preference;
+            try { preference = LanguagePrimitives.ConvertTo<ConfirmImpact>(SessionState.PSVariable.GetValue("ConfirmPreference", ConfirmImpact.High)); }
+            catch (PSInvalidCastException) { preference = ConfirmImpact.High; }
+            return preference != ConfirmImpact.None && cmdlet.ConfirmImpact != ConfirmImpact.None && cmdlet.ConfirmImpact >= preference;
+        }
+
+        /// <summary>-WhatIf given, or $WhatIfPreference on in the caller's scope.</summary>
+        internal bool WhatIfRequested()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)) return IsOn(bound);
+            return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
+        }
+
+        private static bool IsOn(object? bound) => bound is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(bound);
+
+        /// <summary>
         /// Runs engine work on the thread pool while this (pipeline) thread writes what the work posts to the
         /// pump; returns the result, or throws the engine's exception unwrapped.
         /// </summary>
