@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Management.Automation.Host;
+using System.Reflection;
 
 namespace SysVmPatch.Cmdlets.Infrastructure
 {
@@ -15,7 +16,7 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         /// <summary>Why nobody can answer a prompt here (a phrase to finish "nobody can answer it: ..."), or null when somebody can.</summary>
         public static string? WhyNobodyCanAnswer(PSHost? host)
         {
-            if (host?.UI is null) return "this PowerShell host has no user interface";
+            if (host is null || !HasUserInterface(host)) return "this PowerShell host has no user interface";
             if (!Environment.UserInteractive) return "the process runs without an interactive session (a service or a scheduled task)";
             // Only PowerShell's own console reads prompts from the process's standard input and takes pwsh's switches;
             // any other host (an editor, a test host, a remoting client) answers prompts its own way.
@@ -23,6 +24,18 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             if (StartedNonInteractive(Environment.GetCommandLineArgs())) return "PowerShell was started with -NonInteractive";
             if (Console.IsInputRedirected) return "standard input is redirected, so there is no console to answer from";
             return null;
+        }
+
+        /// <summary>
+        /// A cmdlet sees PowerShell's wrapper around the application's host, whose UI is never null: it throws
+        /// HostFunctionNotImplemented at the prompt when the application's own host has none. So the wrapped host is
+        /// looked at too (PowerShell's default host, "Default Host", is the one a bare runspace gets).
+        /// </summary>
+        private static bool HasUserInterface(PSHost host)
+        {
+            if (host.UI is null || host.Name == "Default Host") return false;
+            var wrapped = host.GetType().GetProperty("ExternalHost", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
+            return !(wrapped?.GetValue(host) is PSHost external) || (external.UI != null && external.Name != "Default Host");
         }
 
         /// <summary>

@@ -19,11 +19,13 @@ namespace SysVmPatch.InProcess.Infrastructure
         /// <summary>A history file of this session's own ($HistoryPath in scripts), so tests never touch the user's.</summary>
         public string HistoryPath { get; } = Path.Combine(Path.GetTempPath(), "sysvmpatch-inproc-" + Guid.NewGuid().ToString("N"), "history.jsonl");
 
-        public ModuleSession()
+        /// <param name="withUserInterface">False: a runspace on PowerShell's default host, which has no UI, as an
+        /// application hosting PowerShell (a DSC adapter, a service) has; nobody can answer a prompt there.</param>
+        public ModuleSession(bool withUserInterface = true)
         {
             var state = InitialSessionState.CreateDefault2();
             state.ImportPSModule(ModulePath);
-            Runspace = RunspaceFactory.CreateRunspace(Host, state);
+            Runspace = withUserInterface ? RunspaceFactory.CreateRunspace(Host, state) : RunspaceFactory.CreateRunspace(state);
             Runspace.Open();
             // Not $env:SYSVMPATCH_HISTORY_PATH: the environment is the process's, shared by tests running at once.
             Runspace.SessionStateProxy.SetVariable("HistoryPath", HistoryPath);
