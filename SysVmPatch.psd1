@@ -26,7 +26,11 @@
         'Invoke-LivePatch'
         'Restart-SysVm'
         'Get-PatchHistory'
+        'ConvertTo-SysVmJson'
     )
+    # Class-based DSC resources live only in script modules: SysVmPatchCompliance is in this nested module.
+    NestedModules        = @('module/SysVmPatch.Dsc.psm1')
+    DscResourcesToExport = @('SysVmPatchCompliance')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

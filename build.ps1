@@ -198,6 +198,8 @@ function Invoke-ModulePackage {
         Write-Warning "$moduleBin has no en-US folder: the package has no help, so Get-Help will show syntax only."
     }
     Get-ChildItem -LiteralPath (Join-Path $root 'module') -Filter '*.ps1xml' | Copy-Item -Destination $target
+    # The script module that holds the DSC resource (class-based resources cannot live in a dll).
+    Get-ChildItem -LiteralPath (Join-Path $root 'module') -Filter '*.psm1' | Copy-Item -Destination $target
     Copy-Item -LiteralPath (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') -Destination $target
     # The packaged layout has the dll and format files beside the manifest.
     (Get-Content -Raw -LiteralPath (Join-Path $root 'SysVmPatch.psd1')) `
