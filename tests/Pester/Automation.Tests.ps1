@@ -221,8 +221,10 @@ Describe "docs/ansible/livepatch.yml run by ansible-playbook against the test wo
 
         function Invoke-Playbook {
             # The play's recap for localhost (ok, changed, failed) and the whole output for the failure message.
+            param([string[]] $ExtraVariables = @())
             $env:ANSIBLE_NOCOLOR = '1'
-            $output = (& ansible-playbook -i 'localhost,' -c local -e "@$variables" $playbook 2>&1) -join "`n"
+            $extra = @($ExtraVariables | ForEach-Object { '-e', $_ })
+            $output = (& ansible-playbook -i 'localhost,' -c local -e "@$variables" @extra $playbook 2>&1) -join "`n"
             $recap = [regex]::Match($output, 'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)')
             if (-not $recap.Success) { throw "ansible-playbook printed no recap (exit code $LASTEXITCODE):`n$output" }
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Changed = [int]$recap.Groups[2].Value; Failed = [int]$recap.Groups[4].Value; Output = $output }
@@ -230,6 +232,11 @@ Describe "docs/ansible/livepatch.yml run by ansible-playbook against the test wo
 
         $first = Invoke-Playbook
         $second = Invoke-Playbook
+        # A bundle no VM runs, and a known_hosts file that knows no host: every VM fails at connect, fail-closed.
+        $otherBundle = New-TestBundle -Path (Join-Path $TestDrive 'ansible-bundle-2')
+        $emptyKnownHosts = Join-Path $TestDrive 'known_hosts_empty'
+        Set-Content -LiteralPath $emptyKnownHosts -Value ''
+        $failing = Invoke-Playbook -ExtraVariables @("bundle_path=$($otherBundle.Path)", "known_hosts_file=$emptyKnownHosts")
     }
 
     It 'reports changed, not failed, on the first run, which patched the routers' {
@@ -247,6 +254,13 @@ Describe "docs/ansible/livepatch.yml run by ansible-playbook against the test wo
         $second.Changed | Should -Be 0 -Because $second.Output
         $second.Output | Should -Match 'AlreadyCurrent'
         $second.Output | Should -Not -Match ': Patched'
+    }
+
+    It 'reports failed, and patches nothing, when the VMs cannot be reached' {
+        $failing.Failed | Should -Be 1 -Because $failing.Output
+        $failing.ExitCode | Should -Not -Be 0
+        $failing.Output | Should -Match 'r-\d+-VM'
+        @(Get-Content -LiteralPath $history | ConvertFrom-Json | Where-Object { $_.ToSignature -eq $otherBundle.Md5 }) | Should -HaveCount 0
     }
 }
 
