@@ -12,9 +12,9 @@ namespace SysVmPatch.InProcess
         private readonly FakeCloud _cloud;
         public ShouldProcessTests(FakeCloud cloud) { _cloud = cloud; }
 
-        private const string TwoRouters = "$vms = @(Get-SystemVm -Type Router -Server fake | Where-Object { -not $_.IsRedundant } | Select-Object -First 2);";
+        private const string TwoRouters = FakeCloud.TwoRouters;
 
-        private int Reboots() => _cloud.Server.CallsOf("rebootRouter").Count;
+        private int Reboots() => _cloud.Reboots();
 
         [Fact]
         public void WhatIf_reboots_nothing_and_says_what_it_would_do()

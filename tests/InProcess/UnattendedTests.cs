@@ -14,9 +14,9 @@ namespace SysVmPatch.InProcess
         private readonly FakeCloud _cloud;
         public UnattendedTests(FakeCloud cloud) { _cloud = cloud; }
 
-        private const string TwoRouters = "$vms = @(Get-SystemVm -Type Router -Server fake | Where-Object { -not $_.IsRedundant } | Select-Object -First 2);";
+        private const string TwoRouters = FakeCloud.TwoRouters;
 
-        private int Reboots() => _cloud.Server.CallsOf("rebootRouter").Count;
+        private int Reboots() => _cloud.Reboots();
 
         [Fact]
         public void Restart_SysVm_that_would_ask_fails_at_once_naming_the_switch_and_reboots_nothing()
@@ -32,6 +32,33 @@ namespace SysVmPatch.InProcess
             Assert.Contains("-Confirm:$false", error.ErrorDetails.RecommendedAction);
             Assert.Equal(before, Reboots());
             Assert.False(System.IO.File.Exists(s.HistoryPath), "a refused run wrote history");
+        }
+
+        [Fact]
+        public void An_application_host_without_a_UI_is_refused_the_same_way()
+        {
+            using var s = new ModuleSession(withUserInterface: false, hostWithoutUi: new HostWithoutUi());
+            s.Ok(_cloud.Connect() + TwoRouters);
+            int before = Reboots();
+            var error = s.Terminating("$vms | Restart-SysVm -Mode Reboot -HistoryPath $HistoryPath");
+            Assert.StartsWith("ConfirmationNotPossible,", error.FullyQualifiedErrorId);
+            Assert.Equal(before, Reboots());
+        }
+
+        /// <summary>A host as an application writes one when it has no console: everything but a UI.</summary>
+        private sealed class HostWithoutUi : System.Management.Automation.Host.PSHost
+        {
+            public override string Name => "AutomationService";
+            public override System.Version Version => new System.Version(1, 0);
+            public override System.Guid InstanceId { get; } = System.Guid.NewGuid();
+            public override System.Management.Automation.Host.PSHostUserInterface? UI => null;
+            public override System.Globalization.CultureInfo CurrentCulture => System.Globalization.CultureInfo.InvariantCulture;
+            public override System.Globalization.CultureInfo CurrentUICulture => System.Globalization.CultureInfo.InvariantCulture;
+            public override void SetShouldExit(int exitCode) { }
+            public override void EnterNestedPrompt() => throw new System.NotSupportedException();
+            public override void ExitNestedPrompt() => throw new System.NotSupportedException();
+            public override void NotifyBeginApplication() { }
+            public override void NotifyEndApplication() { }
         }
 
         [Fact]

@@ -17,10 +17,10 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         public static string? WhyNobodyCanAnswer(PSHost? host)
         {
             if (host is null || !HasUserInterface(host)) return "this PowerShell host has no user interface";
-            if (!Environment.UserInteractive) return "the process runs without an interactive session (a service or a scheduled task)";
-            // Only PowerShell's own console reads prompts from the process's standard input and takes pwsh's switches;
-            // any other host (an editor, a test host, a remoting client) answers prompts its own way.
+            // Only PowerShell's own console reads prompts from this process's console and takes pwsh's switches; any
+            // other host (an editor, a test host, a remoting session, whose prompts reach the client) answers its own way.
             if (!string.Equals(host.Name, "ConsoleHost", StringComparison.Ordinal)) return null;
+            if (!Environment.UserInteractive) return "the process runs without an interactive session (a service or a scheduled task)";
             if (StartedNonInteractive(Environment.GetCommandLineArgs())) return "PowerShell was started with -NonInteractive";
             if (Console.IsInputRedirected) return "standard input is redirected, so there is no console to answer from";
             return null;

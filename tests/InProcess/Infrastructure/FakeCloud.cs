@@ -20,6 +20,12 @@ namespace SysVmPatch.InProcess.Infrastructure
 
         public async Task DisposeAsync() => await Server.DisposeAsync();
 
+        /// <summary>A script line that sets $vms to two routers of this server that are not part of a redundant pair.</summary>
+        public const string TwoRouters = "$vms = @(Get-SystemVm -Type Router -Server fake | Where-Object { -not $_.IsRedundant } | Select-Object -First 2);";
+
+        /// <summary>How many rebootRouter calls the server has received: the proof that a restart did or did not run.</summary>
+        public int Reboots() => Server.CallsOf("rebootRouter").Count;
+
         /// <summary>Connect-SysVmCloud to this server under <paramref name="name"/>, quietly (the fake serves plain http on loopback, hence the opt-in).</summary>
         public string Connect(string name = "fake") =>
             $"$null = Connect-SysVmCloud -AllowUnencryptedAuthentication -Url '{Server.Endpoint}' -ApiKey '{Server.ApiKey}' -SecretKey (ConvertTo-SecureString '{Server.SecretKey}' -AsPlainText -Force) -Name '{name}';";

@@ -21,11 +21,14 @@ namespace SysVmPatch.InProcess.Infrastructure
 
         /// <param name="withUserInterface">False: a runspace on PowerShell's default host, which has no UI, as an
         /// application hosting PowerShell (a DSC adapter, a service) has; nobody can answer a prompt there.</param>
-        public ModuleSession(bool withUserInterface = true)
+        /// <param name="hostWithoutUi">With <paramref name="withUserInterface"/> false: the application's own host instead
+        /// of PowerShell's default one.</param>
+        public ModuleSession(bool withUserInterface = true, System.Management.Automation.Host.PSHost? hostWithoutUi = null)
         {
             var state = InitialSessionState.CreateDefault2();
             state.ImportPSModule(ModulePath);
-            Runspace = withUserInterface ? RunspaceFactory.CreateRunspace(Host, state) : RunspaceFactory.CreateRunspace(state);
+            Runspace = withUserInterface ? RunspaceFactory.CreateRunspace(Host, state)
+                : hostWithoutUi != null ? RunspaceFactory.CreateRunspace(hostWithoutUi, state) : RunspaceFactory.CreateRunspace(state);
             Runspace.Open();
             // Not $env:SYSVMPATCH_HISTORY_PATH: the environment is the process's, shared by tests running at once.
             Runspace.SessionStateProxy.SetVariable("HistoryPath", HistoryPath);
