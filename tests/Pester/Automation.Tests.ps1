@@ -307,4 +307,20 @@ Describe "SysVmPatchCompliance Get, Test and Set against the test world$labNote"
         @(Get-Content -LiteralPath $resource.HistoryPath).Count | Should -Be 1
         @(Get-SysVmCloud) | Should -HaveCount 0
     }
+
+    It 'Set fails naming the VM when it cannot reach it, and Test stays false' {
+        # A bundle the router does not run, and a known_hosts file that knows no host: connect fails, fail-closed.
+        $unreachable = & (Get-Module SysVmPatch) { [SysVmPatchCompliance]::new() }
+        foreach ($property in 'Zone', 'Name', 'Type', 'CloudMonkeyProfile', 'CloudMonkeyConfigPath', 'KeyFile') { $unreachable.$property = $resource.$property }
+        $unreachable.BundlePath = (New-TestBundle -Path (Join-Path $TestDrive 'dsc-bundle-2')).Path
+        $unreachable.KnownHostsFile = Join-Path $TestDrive 'known_hosts_empty'
+        Set-Content -LiteralPath $unreachable.KnownHostsFile -Value ''
+        $unreachable.HistoryPath = Join-Path $TestDrive 'dsc-unreachable.jsonl'
+        $unreachable.Test() | Should -BeFalse
+        $err = Get-TerminatingError { $unreachable.Set() }
+        $err | Should -Not -BeNullOrEmpty
+        $err.Exception.Message | Should -Match ([regex]::Escape("$($router.Name): Failed"))
+        $unreachable.Test() | Should -BeFalse
+        @(Get-SysVmCloud) | Should -HaveCount 0
+    }
 }
