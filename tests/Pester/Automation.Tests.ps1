@@ -158,6 +158,7 @@ Describe 'ConvertTo-SysVmJson' {
         $json | Should -Match '"When":"2026-03-04T03:06:07\.0000000Z"'
         $json | Should -Match '"Day":"Monday"'
         $json | Should -Match '"Deeper":"System\.Collections\.Hashtable"'
+        [pscustomobject]@{ Outer = [pscustomobject]@{ Name = 'r-1-VM' } } | ConvertTo-SysVmJson -Depth 1 | Should -Be '[{"Outer":"@{Name=r-1-VM}"}]'
     }
 
     It 'refuses a -Depth over 100 while binding' {

@@ -48,7 +48,8 @@ namespace SysVmPatch.Cmdlets.Commands
                     return number is double d && (double.IsNaN(d) || double.IsInfinity(d)) ? d.ToString(CultureInfo.InvariantCulture) : inner;
                 case Uri _: case Version _: return Convert.ToString(inner, CultureInfo.InvariantCulture);
             }
-            if (depth <= 0) return Convert.ToString(inner, CultureInfo.InvariantCulture);
+            // PowerShell's own text of the object: for a PSCustomObject "@{Name=...}", as ConvertTo-Json writes it.
+            if (depth <= 0) return PSObject.AsPSObject(value).ToString();
             if (inner is IDictionary dictionary)
             {
                 var entries = new Dictionary<string, object?>();
