@@ -123,10 +123,10 @@ function New-SuiteResult {
 }
 
 function Invoke-NetFrameworkCheck {
-    # Not a test count: a build that fails when the engine or the cmdlets use an API .NET Framework 4.7.2 lacks.
+    # Not a test count: a build that fails when the engine, the cmdlets or the loader use an API .NET Framework 4.7.2 lacks.
     & dotnet build (Join-Path $root 'tests/NetFramework/Cmdlets/SysVmPatch.Cmdlets.Net472.csproj') -c $Configuration --nologo | Out-Host
     if ($LASTEXITCODE -ne 0) { return New-SuiteResult 'net472' -Problem "the .NET Framework 4.7.2 build failed (exit code $LASTEXITCODE); see the errors above" }
-    Write-Host 'net472: the engine and the cmdlets build against the .NET Framework 4.7.2 reference assemblies'
+    Write-Host 'net472: the engine, the cmdlets and the loader build against the .NET Framework 4.7.2 reference assemblies'
     New-SuiteResult 'net472'
 }
 
