@@ -26,8 +26,12 @@ namespace SysVmPatch.Loader
             string dependencies = Path.Combine(moduleFolder, FolderName);
             // A build output folder has the engine beside the cmdlets, where the default loader finds it: nothing to do.
             if (!Directory.Exists(dependencies)) return;
-            if (IsNetFramework) DesktopAssemblyResolver.Register(Path.Combine(dependencies, "Desktop"));
-            else RegisterCoreLoadContext(moduleFolder, Path.Combine(dependencies, "Core"));
+            string engineFolder = Path.Combine(dependencies, IsNetFramework ? "Desktop" : "Core");
+            // Said here rather than as PowerShell's "could not load SysVmPatch.Engine" once it reads the cmdlets.
+            if (!File.Exists(Path.Combine(engineFolder, "SysVmPatch.Engine.dll")))
+                throw new FileNotFoundException($"SysVmPatch's engine is missing from {engineFolder}; the module is incomplete: reinstall it.", Path.Combine(engineFolder, "SysVmPatch.Engine.dll"));
+            if (IsNetFramework) DesktopAssemblyResolver.Register(engineFolder);
+            else RegisterCoreLoadContext(moduleFolder, engineFolder);
         }
 
         private static bool IsNetFramework =>

@@ -18,8 +18,6 @@ namespace SysVmPatch.Loader
         internal static void Register(string folder)
         {
             string full = Path.GetFullPath(folder);
-            if (!File.Exists(Path.Combine(full, "SysVmPatch.Engine.dll")))
-                throw new FileNotFoundException($"SysVmPatch's engine is missing from {full}; the module is incomplete.", Path.Combine(full, "SysVmPatch.Engine.dll"));
             lock (Gate)
             {
                 if (_folder != null) return;

@@ -84,6 +84,20 @@ Get-SshNetReport
     }
 }
 
+Describe "A SysVmPatch whose Dependencies folder lost the engine$coreNote" -Skip:($null -ne $coreSkipReason) {
+    It 'refuses to import, naming the folder the engine is missing from' {
+        $copy = Join-Path $TestDrive 'incomplete'
+        New-Item -ItemType Directory -Path (Join-Path $copy 'module') -Force | Out-Null
+        Copy-Item -LiteralPath $ManifestPath -Destination $copy
+        Copy-Item -LiteralPath $ModuleBin -Destination (Join-Path $copy 'module/bin') -Recurse
+        Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'module') -Filter '*.ps1xml' | Copy-Item -Destination (Join-Path $copy 'module')
+        Remove-Item -LiteralPath (Join-Path $copy 'module/bin/Dependencies/Core/SysVmPatch.Engine.dll')
+        $step = Invoke-FreshPwsh -Script "try { Import-Module '$copy/SysVmPatch.psd1'; 'imported' } catch { 'refused: ' + `$_.Exception.Message }"
+        Assert-StepSucceeded $step 'The fresh pwsh session'
+        $step.Output | Should -Match "refused: SysVmPatch's engine is missing from .*incomplete.module.bin.Dependencies.Core; the module is incomplete"
+    }
+}
+
 Describe "SysVmPatch beside an older Renci.SshNet (as Posh-SSH loads it) against the test world$labNote" -Skip:($null -ne $labSkipReason) {
     It 'still probes every running VM over SSH.NET when the older Renci.SshNet was loaded first' {
         $report = Invoke-Session @"

@@ -13,8 +13,8 @@ if (-not (Test-Path -LiteralPath (Join-Path $ModuleBin 'SysVmPatch.dll'))) {
     throw "The module is not built: run ./build.ps1 -Task Build in $RepoRoot first."
 }
 Import-Module $ManifestPath -Force -ErrorAction Stop
-# Resolving a parameter type makes PowerShell load SysVmPatch.Engine.dll the way the cmdlets do, so that tests can
-# name its types ([SysVmPatch.Engine.Inventory.SystemVm]) before any cmdlet has run.
+# The module's loader has loaded SysVmPatch.Engine.dll and, in PowerShell 7, published its types by name; resolving a
+# parameter type fails here, before any test, when the cmdlets cannot reach them ([SysVmPatch.Engine.Inventory.SystemVm]).
 $null = (Get-Command Compare-SysVmVersion -Module SysVmPatch -ErrorAction Stop).Parameters['Vm'].ParameterType
 
 function Get-LabSkipReason {
