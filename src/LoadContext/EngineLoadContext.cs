@@ -25,9 +25,6 @@ namespace SysVmPatch.LoadContext
 
         private EngineLoadContext(string folder) : base("SysVmPatch", isCollectible: false) => _folder = folder;
 
-        /// <summary>The folder this context loads from; null before <see cref="Register"/>.</summary>
-        public static string? Folder => _instance?._folder;
-
         /// <summary>
         /// Creates the context over <paramref name="folder"/> and serves the engine to the default context. Once per
         /// process: an assembly never unloads, so a module imported again (Import-Module -Force) keeps the first
@@ -38,8 +35,6 @@ namespace SysVmPatch.LoadContext
         {
             if (string.IsNullOrEmpty(folder)) throw new ArgumentException("The engine's folder is required.", nameof(folder));
             string full = Path.GetFullPath(folder);
-            if (!File.Exists(Path.Combine(full, EngineAssemblyName + ".dll")))
-                throw new FileNotFoundException($"SysVmPatch's engine is missing from {full}; the module is incomplete.", Path.Combine(full, EngineAssemblyName + ".dll"));
             lock (Gate)
             {
                 if (_instance != null)

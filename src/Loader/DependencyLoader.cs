@@ -26,6 +26,10 @@ namespace SysVmPatch.Loader
             string dependencies = Path.Combine(moduleFolder, FolderName);
             // A build output folder has the engine beside the cmdlets, where the default loader finds it: nothing to do.
             if (!Directory.Exists(dependencies)) return;
+            // PowerShell 7.2 and 7.3 run on .NET 6 and 7, which cannot load the net8.0 engine: say so before PowerShell
+            // fails on the cmdlets with a load error that names neither.
+            if (!IsNetFramework && Environment.Version.Major < 8)
+                throw new PlatformNotSupportedException($"SysVmPatch needs PowerShell 7.4 or later (.NET 8) or Windows PowerShell 5.1; this PowerShell runs on .NET {Environment.Version}.");
             string engineFolder = Path.Combine(dependencies, IsNetFramework ? "Desktop" : "Core");
             // Said here rather than as PowerShell's "could not load SysVmPatch.Engine" once it reads the cmdlets.
             if (!File.Exists(Path.Combine(engineFolder, "SysVmPatch.Engine.dll")))
