@@ -1,9 +1,17 @@
 #
 # Module manifest for SysVmPatch. In the repository it loads the build output under module/bin
 # (run ./build.ps1 first); build.ps1 -Task Package writes a copy with paths for the packaged layout.
+# The engine and SSH.NET live in module/bin/Dependencies/<PSEdition>, loaded only through SysVmPatch.Loader.dll.
 #
 @{
     RootModule           = 'module/bin/SysVmPatch.dll'
+    # Imported before the RootModule: it puts the engine's resolver in place (a private load context in PowerShell 7,
+    # an AssemblyResolve handler in Windows PowerShell), which PowerShell needs as soon as it reads the cmdlets' types.
+    # Class-based DSC resources live only in script modules: SysVmPatchCompliance is in the second one.
+    NestedModules        = @(
+        'module/bin/SysVmPatch.Loader.dll'
+        'module/SysVmPatch.Dsc.psm1'
+    )
     ModuleVersion        = '0.1.0'
     GUID                 = '5d0f7c62-3b1e-4f4e-9a57-1c8d3f2b9e41'
     Author               = 'SysVmPatch contributors'
@@ -28,8 +36,6 @@
         'Get-PatchHistory'
         'ConvertTo-SysVmJson'
     )
-    # Class-based DSC resources live only in script modules: SysVmPatchCompliance is in this nested module.
-    NestedModules        = @('module/SysVmPatch.Dsc.psm1')
     DscResourcesToExport = @('SysVmPatchCompliance')
     FunctionsToExport    = @()
     VariablesToExport    = @()

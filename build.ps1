@@ -80,7 +80,7 @@ function Invoke-ModuleBuild {
         throw "SysVmPatch.psd1 says $manifestVersion but Directory.Build.props says $projectVersion; the props file is the version source."
     }
     if (Test-Path -LiteralPath $moduleBin) { Remove-Item -LiteralPath $moduleBin -Recurse -Force }
-    Invoke-Dotnet publish (Join-Path $root 'src/Cmdlets/SysVmPatch.Cmdlets.csproj') -c $Configuration -o $moduleBin --nologo
+    Invoke-DependencyLayoutBuild
     # Help: docs/help (PlatyPS markdown) to MAML and about_*.help.txt, with platyPS where it is installed, else with
     # build/ConvertTo-MamlHelp.ps1's own converter. module/bin/en-US is what the package ships. Get-Help looks in
     # <ModuleBase>/en-US, and the repository's SysVmPatch.psd1 has the repository root as its ModuleBase, so the
@@ -93,16 +93,40 @@ function Invoke-ModuleBuild {
     Write-Host "Built SysVmPatch $projectVersion into $moduleBin. Import-Module ./SysVmPatch.psd1 to load it."
 }
 
+function Invoke-DependencyLayoutBuild {
+    <#
+    The module's layout (README.md, about_SysVmPatch): beside the manifest only what PowerShell loads by path into the
+    default context: the loader (SysVmPatch.Loader.dll, the nested module imported first), the cmdlets (SysVmPatch.dll;
+    both netstandard2.0, one dll for both editions) and PowerShell 7's load context (SysVmPatch.LoadContext.dll); the
+    engine and everything it references in Dependencies/<PSEdition>, where no loader but the module's own looks: Core
+    holds the net8.0 engine (SSH.NET's AES-GCM native), Desktop the netstandard2.0 one for Windows PowerShell 5.1.
+    #>
+    $staging = Join-Path $root 'out/build'
+    if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
+    $engine = Join-Path $root 'src/Engine/SysVmPatch.Engine.csproj'
+    $dependencies = Join-Path $moduleBin 'Dependencies'
+    Invoke-Dotnet publish $engine -c $Configuration -f net8.0 -o (Join-Path $dependencies 'Core') --nologo
+    Invoke-Dotnet publish $engine -c $Configuration -f netstandard2.0 -o (Join-Path $dependencies 'Desktop') --nologo
+    # The cmdlets' publish folder also holds the engine and SSH.NET; only the cmdlets' own dll goes beside the manifest.
+    Invoke-Dotnet publish (Join-Path $root 'src/Cmdlets/SysVmPatch.Cmdlets.csproj') -c $Configuration -o (Join-Path $staging 'Cmdlets') --nologo
+    foreach ($project in 'Loader', 'LoadContext') {
+        Invoke-Dotnet publish (Join-Path $root "src/$project/SysVmPatch.$project.csproj") -c $Configuration -o (Join-Path $staging $project) --nologo
+    }
+    foreach ($file in 'Cmdlets/SysVmPatch', 'Loader/SysVmPatch.Loader', 'LoadContext/SysVmPatch.LoadContext') {
+        Copy-Item -LiteralPath "$(Join-Path $staging $file).dll", "$(Join-Path $staging $file).pdb" -Destination $moduleBin
+    }
+}
+
 function New-SuiteResult {
     param([string] $Name, [int] $Passed = 0, [int] $Failed = 0, [int] $Skipped = 0, [string] $Problem)
     [pscustomobject]@{ Suite = $Name; Passed = $Passed; Failed = $Failed; Skipped = $Skipped; Problem = $Problem }
 }
 
 function Invoke-NetFrameworkCheck {
-    # Not a test count: a build that fails when the engine or the cmdlets use an API .NET Framework 4.7.2 lacks.
+    # Not a test count: a build that fails when the engine, the cmdlets or the loader use an API .NET Framework 4.7.2 lacks.
     & dotnet build (Join-Path $root 'tests/NetFramework/Cmdlets/SysVmPatch.Cmdlets.Net472.csproj') -c $Configuration --nologo | Out-Host
     if ($LASTEXITCODE -ne 0) { return New-SuiteResult 'net472' -Problem "the .NET Framework 4.7.2 build failed (exit code $LASTEXITCODE); see the errors above" }
-    Write-Host 'net472: the engine and the cmdlets build against the .NET Framework 4.7.2 reference assemblies'
+    Write-Host 'net472: the engine, the cmdlets and the loader build against the .NET Framework 4.7.2 reference assemblies'
     New-SuiteResult 'net472'
 }
 
@@ -193,7 +217,7 @@ function Invoke-ModulePackage {
     New-Item -ItemType Directory -Path $target | Out-Null
     # Everything the build assembled, the help folder (en-US/SysVmPatch.dll-Help.xml, about_SysVmPatch) included.
     Copy-Item -Path (Join-Path $moduleBin '*') -Destination $target -Recurse
-    Get-ChildItem -LiteralPath $target -Filter '*.pdb' | Remove-Item
+    Get-ChildItem -LiteralPath $target -Filter '*.pdb' -Recurse | Remove-Item
     if (-not (Test-Path -LiteralPath (Join-Path $target 'en-US'))) {
         Write-Warning "$moduleBin has no en-US folder: the package has no help, so Get-Help will show syntax only."
     }

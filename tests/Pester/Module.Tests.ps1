@@ -65,7 +65,23 @@ Describe 'The loaded module' {
     }
 
     It 'does not ship its own System.Management.Automation.dll' {
-        Join-Path $ModuleBin 'System.Management.Automation.dll' | Should -Not -Exist
+        @(Get-ChildItem -LiteralPath $ModuleBin -Recurse -Filter 'System.Management.Automation.dll').Count | Should -Be 0
+    }
+
+    It 'keeps the engine and SSH.NET in Dependencies/<_>, where only its loader looks, and loads them from there' -ForEach @($PSEdition) {
+        @(Get-ChildItem -LiteralPath $ModuleBin -Filter '*.dll' | ForEach-Object Name | Sort-Object) |
+            Should -Be @('SysVmPatch.dll', 'SysVmPatch.LoadContext.dll', 'SysVmPatch.Loader.dll')
+        @((Get-Module SysVmPatch).NestedModules | ForEach-Object Name) | Should -Be @('SysVmPatch.Loader')
+        $engine = [SysVmPatch.Engine.Inventory.SystemVm].Assembly
+        $engine.Location | Should -Be ([System.IO.Path]::GetFullPath([System.IO.Path]::Combine($ModuleBin, 'Dependencies', $_, 'SysVmPatch.Engine.dll')))
+        # PowerShell 7 runs the net8.0 engine (SSH.NET's AES-GCM native), Windows PowerShell the netstandard2.0 one.
+        $framework = $engine.GetCustomAttributes([System.Runtime.Versioning.TargetFrameworkAttribute], $false) | Select-Object -First 1
+        $framework.FrameworkName | Should -Be @{ Core = '.NETCoreApp,Version=v8.0'; Desktop = '.NETStandard,Version=v2.0' }[$_]
+        if ($_ -eq 'Core') {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine).Name | Should -Be 'SysVmPatch'
+            # The engine's types are found by name ([SysVmPatch.Engine...]); SSH.NET's are not, they stay inside the module.
+            'Renci.SshNet.SshClient' -as [type] | Should -BeNullOrEmpty
+        }
     }
 
     It 'exports exactly the cmdlets its manifest names' {

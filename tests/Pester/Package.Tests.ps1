@@ -19,44 +19,27 @@ BeforeAll {
     $manifestData = Import-PowerShellDataFile -LiteralPath $ManifestPath
     $version = $manifestData.ModuleVersion
 
-    function Invoke-FreshPwsh {
-        <#
-        Runs a script in a new pwsh whose HOME and working folder are $UserHome and $Work, without this session's
-        PSModulePath; returns its exit code and output. Extra environment variables (secrets) go in -Environment, never
-        on the command line. A run that hangs is killed after $TimeoutSec.
-        #>
-        param(
-            [Parameter(Mandatory)] [string] $Script,
-            [hashtable] $Environment = @{},
-            [int] $TimeoutSec = 300
-        )
-        $file = Join-Path $Work "step-$([guid]::NewGuid().ToString('n')).ps1"
-        Set-Content -LiteralPath $file -Value "`$ErrorActionPreference = 'Stop'`n$Script" -Encoding utf8
-        $pwsh = Get-PwshCommand
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $file)) { $start.ArgumentList.Add($argument) }
-        $start.WorkingDirectory = $Work
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $start.UseShellExecute = $false
-        foreach ($name in 'PSModulePath', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $null = $start.Environment.Remove($name) }
-        $start.Environment['HOME'] = $UserHome
-        foreach ($key in $Environment.Keys) { $start.Environment[$key] = [string]$Environment[$key] }
-        $process = [System.Diagnostics.Process]::Start($start)
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit($TimeoutSec * 1000)) {
-            $process.Kill($true)
-            throw "A fresh pwsh running $file did not end within $TimeoutSec s."
+    function Get-TargetFramework {
+        <# A dll's TargetFrameworkAttribute, read from its metadata without loading it (a loaded dll stays for the session). #>
+        param([Parameter(Mandatory)] [string] $Path)
+        $stream = [System.IO.File]::OpenRead($Path)
+        try {
+            $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader([System.Reflection.PortableExecutable.PEReader]::new($stream))
+            foreach ($handle in $reader.GetAssemblyDefinition().GetCustomAttributes()) {
+                $attribute = $reader.GetCustomAttribute($handle)
+                if ("$($attribute.Constructor.Kind)" -ne 'MemberReference') { continue }
+                $constructor = $reader.GetMemberReference([System.Reflection.Metadata.MemberReferenceHandle]$attribute.Constructor)
+                if ("$($constructor.Parent.Kind)" -ne 'TypeReference') { continue }
+                $type = $reader.GetTypeReference([System.Reflection.Metadata.TypeReferenceHandle]$constructor.Parent)
+                if ($reader.GetString($type.Name) -ne 'TargetFrameworkAttribute') { continue }
+                $blob = $reader.GetBlobReader($attribute.Value)
+                $null = $blob.ReadUInt16()   # the custom attribute blob's prolog
+                return $blob.ReadSerializedString()
+            }
         }
-        $process.WaitForExit()
-        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
+        finally { $stream.Dispose() }
     }
 
-    function Assert-StepSucceeded {
-        param([Parameter(Mandatory)] $Step, [Parameter(Mandatory)] [string] $What)
-        if ($Step.ExitCode -ne 0) { throw "$What failed (exit code $($Step.ExitCode)):`n$($Step.Output)`n$($Step.Error)" }
-    }
 }
 
 Describe "The package build.ps1 -Task Package writes$packageNote" -Skip:($null -ne $packageSkipReason) {
@@ -90,6 +73,9 @@ $help = Get-Help Get-SystemVm -Full
     Synopsis   = ([string]$help.Synopsis).Trim()
     Examples   = @($help.PSObject.Properties['examples'] | Where-Object { $_.Value } | ForEach-Object { $_.Value.example }).Count
     Formats    = @(Get-FormatData -TypeName 'SysVmPatch.Engine.Inventory.SystemVm').Count
+    Nested     = @($module.NestedModules | ForEach-Object Name)
+    Engine     = [SysVmPatch.Engine.Inventory.SystemVm].Assembly.Location
+    EngineContext = [Runtime.Loader.AssemblyLoadContext]::GetLoadContext([SysVmPatch.Engine.Inventory.SystemVm].Assembly).Name
 } | ConvertTo-Json -Compress
 '@
         Assert-StepSucceeded $import 'Importing the installed module by name in a fresh pwsh'
@@ -101,14 +87,29 @@ $help = Get-Help Get-SystemVm -Full
         $manifest.Version | Should -Be ([version]$version)
         $data = Import-PowerShellDataFile -LiteralPath (Join-Path $package 'SysVmPatch.psd1')
         $data.RootModule | Should -Be 'SysVmPatch.dll'
+        @($data.NestedModules) | Should -Be @('SysVmPatch.Loader.dll')
         Join-Path $package 'SysVmPatch.dll' | Should -Exist
-        Join-Path $package 'SysVmPatch.Engine.dll' | Should -Exist
+        Join-Path $package 'SysVmPatch.Loader.dll' | Should -Exist
+        Join-Path $package 'SysVmPatch.LoadContext.dll' | Should -Exist
         @($data.FormatsToProcess).Count | Should -BeGreaterThan 0
         foreach ($format in $data.FormatsToProcess) { Join-Path $package $format | Should -Exist }
         Get-Content -Raw -LiteralPath (Join-Path $package 'LICENSE') | Should -Match 'Apache License\s+Version 2\.0, January 2004'
         Get-Content -Raw -LiteralPath (Join-Path $package 'CHANGELOG.md') | Should -Match "## $([regex]::Escape($version))"
         @(Get-ChildItem -LiteralPath $package -Recurse -Filter '*.pdb').Count | Should -Be 0
-        Join-Path $package 'System.Management.Automation.dll' | Should -Not -Exist
+        @(Get-ChildItem -LiteralPath $package -Recurse -Filter 'System.Management.Automation.dll').Count | Should -Be 0
+    }
+
+    It 'ships the engine and SSH.NET for each edition in Dependencies, none of them beside the manifest' {
+        @(Get-ChildItem -LiteralPath $package -Filter '*.dll' | ForEach-Object Name | Sort-Object) |
+            Should -Be @('SysVmPatch.dll', 'SysVmPatch.LoadContext.dll', 'SysVmPatch.Loader.dll')
+        foreach ($edition in 'Core', 'Desktop') {
+            foreach ($dll in 'SysVmPatch.Engine.dll', 'Renci.SshNet.dll', 'BouncyCastle.Cryptography.dll') {
+                Join-Path $package "Dependencies/$edition/$dll" | Should -Exist
+            }
+        }
+        # PowerShell 7 gets the net8.0 engine (SSH.NET's AES-GCM native), Windows PowerShell the netstandard2.0 one.
+        Get-TargetFramework -Path (Join-Path $package 'Dependencies/Core/SysVmPatch.Engine.dll') | Should -Be '.NETCoreApp,Version=v8.0'
+        Get-TargetFramework -Path (Join-Path $package 'Dependencies/Desktop/SysVmPatch.Engine.dll') | Should -Be '.NETStandard,Version=v2.0'
     }
 
     It 'names the project, its license and its release notes for the gallery' {
@@ -136,6 +137,12 @@ $help = Get-Help Get-SystemVm -Full
         $imported.Version | Should -Be $version
         @($imported.Cmdlets) | Should -Be @($manifestData.CmdletsToExport | Sort-Object)
         $imported.Formats | Should -Be 1
+    }
+
+    It 'loads the installed net8.0 engine into its own load context, through the nested loader' {
+        @($imported.Nested) | Should -Be @('SysVmPatch.Loader')
+        $imported.Engine | Should -Be (Join-Path (Resolve-Path -LiteralPath $installed).Path 'Dependencies/Core/SysVmPatch.Engine.dll')
+        $imported.EngineContext | Should -Be 'SysVmPatch'
     }
 
     It 'answers Get-Help for a cmdlet' {

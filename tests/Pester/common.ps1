@@ -13,8 +13,8 @@ if (-not (Test-Path -LiteralPath (Join-Path $ModuleBin 'SysVmPatch.dll'))) {
     throw "The module is not built: run ./build.ps1 -Task Build in $RepoRoot first."
 }
 Import-Module $ManifestPath -Force -ErrorAction Stop
-# Resolving a parameter type makes PowerShell load SysVmPatch.Engine.dll the way the cmdlets do, so that tests can
-# name its types ([SysVmPatch.Engine.Inventory.SystemVm]) before any cmdlet has run.
+# The module's loader has loaded SysVmPatch.Engine.dll and, in PowerShell 7, published its types by name; resolving a
+# parameter type fails here, before any test, when the cmdlets cannot reach them ([SysVmPatch.Engine.Inventory.SystemVm]).
 $null = (Get-Command Compare-SysVmVersion -Module SysVmPatch -ErrorAction Stop).Parameters['Vm'].ParameterType
 
 function Get-LabSkipReason {
@@ -268,4 +268,43 @@ function Assert-RejectedWhileBinding {
     $err = Get-TerminatingError { & $Command @Arguments }
     $err | Should -Not -BeNullOrEmpty
     $err.FullyQualifiedErrorId | Should -BeLike $ErrorId
+}
+
+function Invoke-FreshPwsh {
+    <#
+    Runs a script in a new pwsh whose HOME and working folder are $UserHome and $Work, without this session's
+    PSModulePath; returns its exit code and output. Extra environment variables (secrets) go in -Environment, never
+    on the command line. A run that hangs is killed after $TimeoutSec. PowerShell 7 only (ProcessStartInfo.ArgumentList).
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSec = 300
+    )
+    $file = Join-Path $Work "step-$([guid]::NewGuid().ToString('n')).ps1"
+    Set-Content -LiteralPath $file -Value "`$ErrorActionPreference = 'Stop'`n$Script" -Encoding utf8
+    $pwsh = Get-PwshCommand
+    $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $file)) { $start.ArgumentList.Add($argument) }
+    $start.WorkingDirectory = $Work
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    foreach ($name in 'PSModulePath', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $null = $start.Environment.Remove($name) }
+    $start.Environment['HOME'] = $UserHome
+    foreach ($key in $Environment.Keys) { $start.Environment[$key] = [string]$Environment[$key] }
+    $process = [System.Diagnostics.Process]::Start($start)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit($TimeoutSec * 1000)) {
+        $process.Kill($true)
+        throw "A fresh pwsh running $file did not end within $TimeoutSec s."
+    }
+    $process.WaitForExit()
+    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
+}
+
+function Assert-StepSucceeded {
+    param([Parameter(Mandatory)] $Step, [Parameter(Mandatory)] [string] $What)
+    if ($Step.ExitCode -ne 0) { throw "$What failed (exit code $($Step.ExitCode)):`n$($Step.Output)`n$($Step.Error)" }
 }

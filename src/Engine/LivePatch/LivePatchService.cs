@@ -20,11 +20,14 @@ namespace SysVmPatch.Engine.LivePatch
         private readonly Func<LivePatchOptions, ISshClient> _sshFactory;
         private readonly HistoryRecorder? _history;
 
-        /// <param name="sshFactory">The transport per run; default: the OpenSSH client.</param>
+        /// <param name="sshFactory">
+        /// The transport per run; default: SSH.NET, as the cmdlets default to, with a thread for each VM the rollout
+        /// works on at once (ThrottleLimit, else the batch).
+        /// </param>
         /// <param name="history">Where each VM's records go as it ends; null records nothing.</param>
         public LivePatchService(Func<LivePatchOptions, ISshClient>? sshFactory = null, HistoryRecorder? history = null)
         {
-            _sshFactory = sshFactory ?? (o => new OpenSshClient(o.ShareConnections));
+            _sshFactory = sshFactory ?? (o => SshTransports.Create(SshTransport.SshNet, parallelism: o.Rollout.ThrottleLimit ?? o.Rollout.BatchSize));
             _history = history;
         }
 

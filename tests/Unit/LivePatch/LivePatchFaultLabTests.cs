@@ -33,7 +33,7 @@ namespace SysVmPatch.Tests.LivePatch
         protected LivePatchFaultMatrix(ITestOutputHelper output, SysVmPatch.Engine.Ssh.SshTransport transport) { _output = output; _transport = transport; }
 
         private LivePatchService Service() => _transport == SysVmPatch.Engine.Ssh.SshTransport.OpenSsh
-            ? new LivePatchService()
+            ? new LivePatchService(o => new SysVmPatch.Engine.Ssh.OpenSshClient(o.ShareConnections))
             : new LivePatchService(o => SysVmPatch.Engine.Ssh.SshTransports.Create(_transport));
 
         /// <summary>Everything a VM had before: signature, the replaced script, no restarts, no lock, no leftovers.</summary>

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.LivePatch;
+using SysVmPatch.Engine.Ssh;
 using SysVmPatch.Tests.Infrastructure;
 using SysVmPatch.Tests.NamespaceLab;
 using SysVmPatch.TestWorld.NamespaceLab;
@@ -50,7 +51,7 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.All(results.GroupBy(r => r.Batch), g => Assert.InRange(g.Count(), 1, 6));
             Assert.All(results, r => Assert.Equal(bundle.Bundle.Signature, r.ToSignature));
             Assert.Single(results.Select(r => r.RunId).Distinct());
-            Assert.Equal(20, service.LastRunConnections); // one shared connection per VM
+            Assert.Equal(20, service.LastRunConnections); // one connection per VM (the default, SSH.NET, carries all its commands)
 
             foreach (var vm in lab.Topology.Vms)
             {
@@ -132,11 +133,24 @@ namespace SysVmPatch.Tests.LivePatch
         {
             await using var lab = await Lab.StartAsync(SmallLab());
             using var bundle = new TestBundle();
-            var service = new LivePatchService();
+            var service = new LivePatchService(o => new OpenSshClient(o.ShareConnections));
             var results = await RunAsync(service, Vms(lab), Options(lab, bundle) with { ShareConnections = false }, _output);
             Assert.All(results, r => Assert.Equal(LivePatchStatus.Patched, r.Status));
             // The preflight, then one command that uploads, starts and waits: two SSH connections per VM, as on Windows OpenSSH.
             Assert.Equal(2 * results.Count, service.LastRunConnections);
+        }
+
+        [LabFact]
+        public async Task The_engine_default_transport_is_ssh_net_as_the_cmdlets_one_connection_per_vm_without_connection_sharing()
+        {
+            await using var lab = await Lab.StartAsync(SmallLab());
+            using var bundle = new TestBundle();
+            var service = new LivePatchService();
+            // OpenSSH without ControlMaster opens two connections per VM (the test above); SSH.NET keeps one per VM
+            // for everything, and connection sharing is OpenSSH's option, not its.
+            var results = await RunAsync(service, Vms(lab), Options(lab, bundle) with { ShareConnections = false }, _output);
+            Assert.All(results, r => Assert.Equal(LivePatchStatus.Patched, r.Status));
+            Assert.Equal(results.Count, service.LastRunConnections);
         }
 
         [LabFact]
