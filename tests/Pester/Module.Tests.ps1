@@ -71,7 +71,8 @@ Describe 'The loaded module' {
     It 'keeps the engine and SSH.NET in Dependencies/<_>, where only its loader looks, and loads them from there' -ForEach @($PSEdition) {
         @(Get-ChildItem -LiteralPath $ModuleBin -Filter '*.dll' | ForEach-Object Name | Sort-Object) |
             Should -Be @('SysVmPatch.dll', 'SysVmPatch.LoadContext.dll', 'SysVmPatch.Loader.dll')
-        @((Get-Module SysVmPatch).NestedModules | ForEach-Object Name) | Should -Be @('SysVmPatch.Loader')
+        # The loader first: the cmdlets' types need the engine's resolver; the DSC resource's script module after it.
+        @((Get-Module SysVmPatch).NestedModules | ForEach-Object Name) | Should -Be @('SysVmPatch.Loader', 'SysVmPatch.Dsc')
         $engine = [SysVmPatch.Engine.Inventory.SystemVm].Assembly
         $engine.Location | Should -Be ([System.IO.Path]::GetFullPath([System.IO.Path]::Combine($ModuleBin, 'Dependencies', $_, 'SysVmPatch.Engine.dll')))
         # PowerShell 7 runs the net8.0 engine (SSH.NET's AES-GCM native), Windows PowerShell the netstandard2.0 one.

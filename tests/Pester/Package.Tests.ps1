@@ -87,7 +87,8 @@ $help = Get-Help Get-SystemVm -Full
         $manifest.Version | Should -Be ([version]$version)
         $data = Import-PowerShellDataFile -LiteralPath (Join-Path $package 'SysVmPatch.psd1')
         $data.RootModule | Should -Be 'SysVmPatch.dll'
-        @($data.NestedModules) | Should -Be @('SysVmPatch.Loader.dll')
+        @($data.NestedModules) | Should -Be @('SysVmPatch.Loader.dll', 'SysVmPatch.Dsc.psm1')
+        foreach ($nested in $data.NestedModules) { Join-Path $package $nested | Should -Exist }
         Join-Path $package 'SysVmPatch.dll' | Should -Exist
         Join-Path $package 'SysVmPatch.Loader.dll' | Should -Exist
         Join-Path $package 'SysVmPatch.LoadContext.dll' | Should -Exist
@@ -140,7 +141,7 @@ $help = Get-Help Get-SystemVm -Full
     }
 
     It 'loads the installed net8.0 engine into its own load context, through the nested loader' {
-        @($imported.Nested) | Should -Be @('SysVmPatch.Loader')
+        @($imported.Nested) | Should -Be @('SysVmPatch.Loader', 'SysVmPatch.Dsc')
         $imported.Engine | Should -Be (Join-Path (Resolve-Path -LiteralPath $installed).Path 'Dependencies/Core/SysVmPatch.Engine.dll')
         $imported.EngineContext | Should -Be 'SysVmPatch'
     }
