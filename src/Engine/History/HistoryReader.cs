@@ -14,7 +14,7 @@ namespace SysVmPatch.Engine.History
             int? last = honourLast ? query.Last : null;
             if (last is int n && n <= 0) yield break;
 
-            var files = store.OpenSnapshot(cancellationToken);
+            var files = HistorySnapshot.Open(store, cancellationToken);
             try
             {
                 int matched = 0;
