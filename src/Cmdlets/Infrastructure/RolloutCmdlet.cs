@@ -98,15 +98,6 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
         }
 
-        /// <summary>Asks ShouldProcess for each VM (WhatIf prints, Confirm asks); returns the VMs the user let through.</summary>
-        internal List<SystemVm> Confirmed(IEnumerable<SystemVm> vms, Func<SystemVm, string> action)
-        {
-            var yes = new List<SystemVm>();
-            foreach (var vm in vms)
-                if (ShouldProcess(Target(vm), action(vm))) yes.Add(vm);
-            return yes;
-        }
-
         /// <summary>How a VM is named in a ShouldProcess prompt.</summary>
         internal static string Target(SystemVm vm) => $"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})";
     }
