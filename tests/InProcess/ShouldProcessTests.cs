@@ -120,11 +120,12 @@ namespace SysVmPatch.InProcess
 
             var output = s.Ok(ThreeRouters + "$vms | Restart-SysVm -Mode Reboot -BatchSize 1 -Confirm -HistoryPath $HistoryPath");
 
+            var ran = output.ToDictionary(o => o.Properties["VmName"].Value.ToString()!, o => (int)o.Properties["Batch"].Value);
+            Assert.Equal(new[] { names[0], names[2] }, ran.Keys.OrderBy(n => names.IndexOf(n)));
+            Assert.Equal(3, ran[names[2]]); // planned again without the declined VM, it would have moved up to batch 2
             Assert.Equal(3, s.Host.Prompts.Count);
             var promised = names.ToDictionary(n => n, n => BatchNamedIn(s.Host.Prompts.Single(p => p.Contains(n))));
             Assert.Equal(new[] { 1, 2, 3 }, names.Select(n => promised[n]));
-            var ran = output.ToDictionary(o => o.Properties["VmName"].Value.ToString()!, o => (int)o.Properties["Batch"].Value);
-            Assert.Equal(new[] { names[0], names[2] }, ran.Keys.OrderBy(n => names.IndexOf(n)));
             Assert.All(ran, r => Assert.Equal(promised[r.Key], r.Value));
             Assert.All(output, o => Assert.Equal("Restarted", o.Properties["Status"].Value.ToString()));
         }
