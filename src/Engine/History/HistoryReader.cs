@@ -30,7 +30,7 @@ namespace SysVmPatch.Engine.History
                             continue;
                         }
                         if (string.IsNullOrWhiteSpace(line.Text)) continue;
-                        if (query.HasTimeWindow && FlatLineParser.TryPeekTime(line.Text, out var peeked))
+                        if (query.HasTimeWindow && HistoryFields.TryPeekTime(line.Text, out var peeked))
                         {
                             if (query.IsBeyondSince(peeked)) yield break;
                             if (!query.IsInTimeWindow(peeked)) continue;
