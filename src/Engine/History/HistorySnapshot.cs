@@ -63,17 +63,5 @@ namespace SysVmPatch.Engine.History
     }
 
     /// <summary>One file of a read snapshot: open, with the length it had when the snapshot was taken.</summary>
-    internal sealed class SnapshotFile
-    {
-        public SnapshotFile(string path, FileStream stream, long length)
-        {
-            Path = path;
-            Stream = stream;
-            Length = length;
-        }
-
-        public string Path { get; }
-        public FileStream Stream { get; }
-        public long Length { get; }
-    }
+    internal sealed record SnapshotFile(string Path, FileStream Stream, long Length);
 }
