@@ -21,8 +21,6 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             EngineOption.SkipCertificateCheck => "Connect-SysVmCloud -SkipCertificateCheck",
             EngineOption.AllowUnencryptedAuthentication => "Connect-SysVmCloud -AllowUnencryptedAuthentication",
             EngineOption.Connection => "Connect-SysVmCloud",
-            EngineOption.Probe => "-Probe",
-            EngineOption.Bundle => "-BundlePath",
             EngineOption.Force => "-Force",
             _ => option.ToString(),
         };

@@ -27,10 +27,6 @@ namespace SysVmPatch.Engine.Errors
         AllowUnencryptedAuthentication,
         /// <summary>A connection to a management server.</summary>
         Connection,
-        /// <summary>Reading versions from the VMs themselves over SSH.</summary>
-        Probe,
-        /// <summary>A patch bundle to compare with.</summary>
-        Bundle,
         /// <summary>Patching a VM the facts show current (or newer).</summary>
         Force,
     }
