@@ -36,7 +36,38 @@ namespace SysVmPatch.InProcess
             var e = s.Terminating("Get-SystemVm");
             Assert.Equal("NotConnected,SysVmPatch.Cmdlets.Commands.GetSystemVmCommand", e.FullyQualifiedErrorId);
             Assert.Equal(ErrorCategory.ConnectionError, e.CategoryInfo.Category);
-            Assert.Contains("Connect-SysVmCloud", e.Exception.Message);
+            // The engine says to connect; the record names the cmdlet that does.
+            Assert.EndsWith("Use Connect-SysVmCloud.", e.ToString());
+            Assert.Equal("Use Connect-SysVmCloud.", e.ErrorDetails.RecommendedAction);
+        }
+
+        [Fact]
+        public void An_ssh_option_SysVmPatch_sets_itself_names_the_parameter_that_sets_it()
+        {
+            using var s = new ModuleSession();
+            var e = s.Terminating(_cloud.Connect() + "Get-SystemVm -Server fake -Type Router | Select-Object -First 1 | Restart-SysVm -Mode Services -SshOption @{ ConnectTimeout = '5' } -Confirm:$false -HistoryPath $HistoryPath");
+            Assert.StartsWith("InvalidSshOption,", e.FullyQualifiedErrorId);
+            Assert.DoesNotContain("-ConnectTimeoutSec", e.Exception.Message); // the engine speaks of its own setting
+            Assert.Contains("connect timeout setting", e.Exception.Message);
+            Assert.EndsWith("Use -ConnectTimeoutSec.", e.ToString());
+        }
+
+        [Fact]
+        public void A_VM_that_cannot_be_routed_names_the_jump_host_parameter_in_its_error()
+        {
+            using var s = new ModuleSession();
+            using var bundle = new TinyBundle();
+            var (output, ps) = s.Run(_cloud.Connect() + "Get-SystemVm -Server fake -Type Router | Select-Object -First 1 | " +
+                $"Invoke-LivePatch -BundlePath '{bundle.Folder}' -TargetVersion 4.19.1 -JumpHost 'root@bastion#x' -Confirm:$false -HistoryPath $HistoryPath -ConnectTimeoutSec 1");
+            using (ps)
+            {
+                var e = Assert.Single(ps.Streams.Error);
+                Assert.StartsWith("PatchFailed,", e.FullyQualifiedErrorId);
+                Assert.Contains("jump host", e.Exception.Message);
+                Assert.DoesNotContain("-JumpHost", e.Exception.Message);
+                Assert.EndsWith("Use -JumpHost.", e.ToString());
+                Assert.Equal("Connect", Assert.Single(output).Properties["FailedStep"].Value);
+            }
         }
 
         [Fact]

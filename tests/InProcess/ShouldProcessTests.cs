@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Text.RegularExpressions;
 using SysVmPatch.InProcess.Infrastructure;
 
 namespace SysVmPatch.InProcess
@@ -105,6 +106,35 @@ namespace SysVmPatch.InProcess
             s.Ok(_cloud.Connect() + TwoRouters + "$vms | Restart-SysVm -Mode Reboot -Force -Confirm -HistoryPath $HistoryPath");
             Assert.Equal(2, s.Host.Prompts.Count);
             Assert.Equal(before, Reboots());
+        }
+
+        [Fact]
+        public void Declining_some_VMs_at_Confirm_leaves_the_others_in_the_batches_their_prompts_named()
+        {
+            using var s = new ModuleSession();
+            // Batches of one: the operator says No to the second VM; the third must still run in batch 3, as asked.
+            const string ThreeRouters = "$vms = @(Get-SystemVm -Type Router -Server fake | Where-Object { -not $_.IsRedundant } | Select-Object -First 3);";
+            var names = s.Ok(_cloud.Connect() + ThreeRouters + "$vms.Name").Select(o => o.ToString()).ToList();
+            Assert.Equal(3, names.Count);
+            s.Host.AnswerFor = prompt => prompt.Contains(names[1]) ? "No" : "Yes";
+
+            var output = s.Ok(ThreeRouters + "$vms | Restart-SysVm -Mode Reboot -BatchSize 1 -Confirm -HistoryPath $HistoryPath");
+
+            var ran = output.ToDictionary(o => o.Properties["VmName"].Value.ToString()!, o => (int)o.Properties["Batch"].Value);
+            Assert.Equal(new[] { names[0], names[2] }, ran.Keys.OrderBy(n => names.IndexOf(n)));
+            Assert.Equal(3, ran[names[2]]); // planned again without the declined VM, it would have moved up to batch 2
+            Assert.Equal(3, s.Host.Prompts.Count);
+            var promised = names.ToDictionary(n => n, n => BatchNamedIn(s.Host.Prompts.Single(p => p.Contains(n))));
+            Assert.Equal(new[] { 1, 2, 3 }, names.Select(n => promised[n]));
+            Assert.All(ran, r => Assert.Equal(promised[r.Key], r.Value));
+            Assert.All(output, o => Assert.Equal("Restarted", o.Properties["Status"].Value.ToString()));
+        }
+
+        private static int BatchNamedIn(string prompt)
+        {
+            var m = Regex.Match(prompt, @"in batch (\d+)");
+            Assert.True(m.Success, $"the prompt names no batch: {prompt}");
+            return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 }

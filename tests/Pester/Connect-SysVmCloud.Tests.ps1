@@ -188,7 +188,8 @@ Describe 'Connect-SysVmCloud to a plain http:// endpoint' {
     It 'refuses it before sending anything unless -AllowUnencryptedAuthentication is given' {
         $err = Get-TerminatingError { Connect-SysVmCloud -Url (Get-ClosedPortUrl -Scheme http) -ApiKey k -SecretKey $secret -RetryCount 0 }
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidConnectionSettings,*'
-        $err.Exception.Message | Should -Match 'AllowUnencryptedAuthentication'
+        # The engine says what to allow; the error names the parameter that allows it.
+        "$err" | Should -Match 'Use Connect-SysVmCloud -AllowUnencryptedAuthentication\.'
         $err.Exception.Message | Should -Match 'clear text'
     }
 

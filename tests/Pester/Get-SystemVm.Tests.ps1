@@ -69,7 +69,7 @@ Describe 'Get-SystemVm without a connection' {
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -BeLike 'NotConnected,*'
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
-        $err.Exception.Message | Should -Match 'Connect-SysVmCloud'
+        "$err" | Should -Match 'Use Connect-SysVmCloud\.$'
     }
 
     It 'fails with NotConnected naming a -Server that does not exist' {

@@ -67,7 +67,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 if (ssh != null) WriteProgress(new ProgressRecord(ProgressActivityId, ProgressActivity, "done") { RecordType = ProgressRecordType.Completed });
                 foreach (var r in results)
                 {
-                    if (r.ProbeError != null) WriteWarning($"{r.Name}: probe failed: {r.ProbeError}");
+                    if (r.ProbeError != null) WriteWarning(ParameterNames.WithAdvice($"{r.Name}: probe failed: {r.ProbeError}", r.ProbeRemedy));
                     foreach (var d in r.Discrepancies) WriteVerbose($"{r.Name}: {d}");
                     WriteObject(r);
                 }

@@ -17,6 +17,7 @@ namespace SysVmPatch.Cmdlets.Commands
     {
         private const string RecordsSet = "Records";
         private const string SummarySet = "Summary";
+        private const string InvalidFilter = "InvalidHistoryFilter";
 
         /// <summary>VM names; wildcards allowed. Binds from a piped object's Name (Get-SystemVm output).</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -79,14 +80,14 @@ namespace SysVmPatch.Cmdlets.Commands
                 : $"Reading history from {store.Path}");
             var query = new HistoryQuery
             {
-                VmName = VmName,
+                VmName = Wildcards(VmName, nameof(VmName), InvalidFilter),
                 VmId = VmId,
                 Operation = Operation,
-                Status = Status,
+                Status = Wildcards(Status, nameof(Status), InvalidFilter),
                 RunId = RunId,
                 Since = IsBound(nameof(Since)) ? new DateTimeOffset(Since) : (DateTimeOffset?)null,
                 Until = IsBound(nameof(Until)) ? new DateTimeOffset(Until) : (DateTimeOffset?)null,
-                Zone = Zone,
+                Zone = Wildcards(Zone, nameof(Zone), InvalidFilter),
                 Last = IsBound(nameof(Last)) ? Last : (int?)null,
             };
             try
@@ -107,8 +108,8 @@ namespace SysVmPatch.Cmdlets.Commands
             }
             catch (ArgumentException ex)
             {
-                // A malformed wildcard such as "r-[12".
-                ThrowTerminatingError(new ErrorRecord(ex, "InvalidHistoryFilter", ErrorCategory.InvalidArgument, null));
+                // A filter value the store refuses (a malformed wildcard already ended the cmdlet above).
+                ThrowTerminatingError(new ErrorRecord(ex, InvalidFilter, ErrorCategory.InvalidArgument, null));
             }
             catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
             {

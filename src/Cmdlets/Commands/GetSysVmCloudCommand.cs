@@ -18,12 +18,12 @@ namespace SysVmPatch.Cmdlets.Commands
 
         protected override void EndProcessing()
         {
-            var patterns = Name?.Select(n => new Engine.Text.WildcardMatcher(n)).ToList();
+            var matches = Wildcards(Name, nameof(Name));
             var current = Connections.Default;
             var all = Connections.All.OfType<CloudStackClient>().ToList();
             foreach (var api in all)
             {
-                if (!Engine.Text.WildcardMatcher.AnyMatch(patterns, api.Name)) continue;
+                if (matches != null && !matches(api.Name)) continue;
                 WriteObject(CloudConnectionInfo.From(api, ReferenceEquals(api, current)));
             }
             // Like Get-Process -Name: a plain name that matches nothing is an error; a wildcard that matches nothing is not.

@@ -63,7 +63,11 @@ namespace SysVmPatch.Cmdlets.Commands
 
         protected override void ProcessRecord()
         {
-            _queries.Add(new InventoryQuery { Names = Name, Ids = Id, Types = Type, Zones = Zone, States = State, HostNames = HostName, Versions = Version });
+            _queries.Add(new InventoryQuery
+            {
+                Names = Wildcards(Name, nameof(Name)), Ids = Id, Types = Type, Zones = Wildcards(Zone, nameof(Zone)), States = Wildcards(State, nameof(State)),
+                HostNames = Wildcards(HostName, nameof(HostName)), Versions = Wildcards(Version, nameof(Version)),
+            });
             if (Server is null || Server.Length == 0) _defaultServer = true;
             else _servers.AddRange(Server);
         }

@@ -148,6 +148,5 @@ namespace SysVmPatch.Cmdlets.Commands
                     break;
             }
         }
-
     }
 }

@@ -2,10 +2,7 @@ using System;
 using System.Linq;
 using System.Management.Automation;
 using SysVmPatch.Cmdlets.Infrastructure;
-using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.Restart;
-using SysVmPatch.Engine.Rollout;
-using SysVmPatch.Engine.Ssh;
 
 namespace SysVmPatch.Cmdlets.Commands
 {
@@ -40,13 +37,13 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             if (Vms.Count == 0) return;
-            WritePlan(string.Join(Environment.NewLine, new[] { $"restart ({Mode}) {Vms.Count} VMs {RolloutSummary.Batches(Vms, BatchSize)}: {RolloutSummary.CountByType(Vms)}" }
-                .Concat(RolloutSummary.PairOrder(Vms).Select(l => "  " + l))));
-            var chosen = Confirmed(Vms, vm => $"restart ({Describe(vm)})");
-            if (chosen.Count == 0) return;
+            var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec), Rollout = Pacing() };
+            // One plan: -WhatIf prints it, -Confirm asks about its entries (naming each one's batch), the approved part runs.
+            var plan = RestartService.Plan(Vms, options);
+            WritePlan(plan.Summary);
+            var approved = plan.Entries.Where(e => ShouldProcess(Target(e.Vm), e.Describe())).Select(e => e.Vm).ToList();
+            if (approved.Count == 0) return;
 
-            var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
-            string runId = RunId.New();
             using var ssh = Mode == RestartMode.Services ? NewSshClient() : null;
             var connections = Connections.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
@@ -56,32 +53,19 @@ namespace SysVmPatch.Cmdlets.Commands
                     Verbose = pump.Verbose,
                     Warning = pump.Warning,
                 };
-                return service.RunAsync(chosen, options, Pacing(), runId,
-                    e => pump.Post(_ => WriteRolloutProgress(e)),
-                    r => pump.Post(_ => WriteResult(r)),
-                    ct);
+                return service.RunAsync(plan, approved, e => pump.Post(_ => Write(e)), ct);
             }));
             CompleteProgress();
             int bad = results.Count(r => r.Status != RestartStatus.Restarted);
-            if (bad > 0) WriteWarning($"{bad} of {results.Count} VMs were not restarted; see Get-PatchHistory -RunId {runId}");
+            if (bad > 0) WriteWarning($"{bad} of {results.Count} VMs were not restarted; see Get-PatchHistory -RunId {plan.Options.RunId}");
         }
 
-        private void WriteResult(RestartResult r)
+        private void Write(RestartEvent e)
         {
+            if (e.Rollout != null) WriteRolloutProgress(e.Rollout);
+            if (e.Result is not { } r) return;
             if (r.ToError() is { } error) WriteEngineError(error);
             WriteObject(r);
-        }
-
-        private string Describe(SystemVm vm)
-        {
-            bool router = vm.Type == SystemVmType.Router;
-            return Mode switch
-            {
-                RestartMode.Reboot => router ? "rebootRouter" : "rebootSystemVm",
-                RestartMode.StopStart => router ? "stopRouter, startRouter" : "stopSystemVm, startSystemVm",
-                RestartMode.Recreate => router ? (vm.VpcId != null ? $"restartVPC {vm.VpcName} cleanup=true" : $"restartNetwork {vm.NetworkName} cleanup=true") : "destroySystemVm; CloudStack recreates it",
-                _ => "restart the enabled services over SSH",
-            } + (Force.IsPresent && (Mode == RestartMode.Reboot || Mode == RestartMode.StopStart) ? ", forced" : "");
         }
     }
 }

@@ -1,16 +1,10 @@
-using System.Collections;
-using System.Collections.Generic;
-using System.Management.Automation;
-using System.Management.Automation.Language;
 using SysVmPatch.Engine.Completion;
 
 namespace SysVmPatch.Cmdlets.Completion
 {
     /// <summary>System VM and router names of the connected cloud (listSystemVms, listRouters), from the connection named by -Server or the default one; cached, time-boxed.</summary>
-    public sealed class VmNameCompleter : IArgumentCompleter
+    public sealed class VmNameCompleter : CloudValueCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-            CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            CompletionSupport.Results(CompletionSupport.FromCloud("vms", fakeBoundParameters, CompletionValues.VmNamesAsync), wordToComplete);
+        public VmNameCompleter() : base("vms", CompletionValues.VmNamesAsync) { }
     }
 }

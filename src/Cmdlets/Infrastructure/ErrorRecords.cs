@@ -15,7 +15,7 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         public static ErrorRecord From(EngineException e, object? target)
         {
             var record = Clean(new ErrorRecord(e, e.ErrorId, Category(e.Kind), e is VmFailedException vm ? vm.Result : target));
-            if (Advice(e.ErrorId) is string advice) record.ErrorDetails = new ErrorDetails(ConsoleText.Sanitize(e.Message)) { RecommendedAction = advice };
+            if (Advice(e.ErrorId) is string advice) record.ErrorDetails = new ErrorDetails(record.ErrorDetails?.Message ?? ConsoleText.Sanitize(e.Message)) { RecommendedAction = advice };
             return record;
         }
 
@@ -24,12 +24,15 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             Clean(new ErrorRecord(e, errorId, category, target));
 
         // The console shows ErrorDetails when set: the message cleaned of escape sequences and control characters,
-        // since engine messages quote VM output, ssh's stderr and API text. The exception stays as thrown.
+        // since engine messages quote VM output, ssh's stderr and API text, and, where the engine named one of its
+        // settings as the remedy, the parameter that sets it. The exception stays as thrown.
         private static ErrorRecord Clean(ErrorRecord record)
         {
             string message = record.Exception.Message;
-            string clean = ConsoleText.Sanitize(message);
-            if (!string.Equals(clean, message, StringComparison.Ordinal)) record.ErrorDetails = new ErrorDetails(clean);
+            var remedy = (record.Exception as IHasRemedy)?.Remedy;
+            string clean = ParameterNames.WithAdvice(ConsoleText.Sanitize(message), remedy);
+            if (!string.Equals(clean, message, StringComparison.Ordinal))
+                record.ErrorDetails = new ErrorDetails(clean) { RecommendedAction = remedy is null ? null : ParameterNames.Advice(remedy) };
             return record;
         }
 

@@ -92,15 +92,6 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             else WriteVerbose(summary);
         }
 
-        /// <summary>Asks ShouldProcess for each VM (WhatIf prints, Confirm asks); returns the VMs the user let through.</summary>
-        internal List<SystemVm> Confirmed(IEnumerable<SystemVm> vms, Func<SystemVm, string> action)
-        {
-            var yes = new List<SystemVm>();
-            foreach (var vm in vms)
-                if (ShouldProcess(Target(vm), action(vm))) yes.Add(vm);
-            return yes;
-        }
-
         /// <summary>How a VM is named in a ShouldProcess prompt.</summary>
         internal static string Target(SystemVm vm) => $"{vm.Name} ({vm.Type}, {vm.ZoneName}, {vm.Server})";
     }

@@ -100,6 +100,16 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         protected void Fail(Engine.Errors.EngineException exception, object? target) =>
             ThrowTerminatingError(ErrorRecords.From(exception, target));
 
+        /// <summary>
+        /// The engine's filter for a wildcard parameter's values (null when not given); a pattern PowerShell cannot
+        /// read ends the cmdlet with <paramref name="errorId"/> (InvalidArgument), naming the parameter.
+        /// </summary>
+        internal Func<string, bool>? Wildcards(string[]? patterns, string parameter, string errorId = "InvalidWildcardPattern")
+        {
+            try { return NameFilter.From(patterns, parameter); }
+            catch (InvalidWildcardException e) { Fail(e, errorId, ErrorCategory.InvalidArgument, e.Pattern); throw; }
+        }
+
         /// <summary>Every warning of a SysVmPatch cmdlet goes through the engine's sanitizer: names and errors come from outside.</summary>
         protected new void WriteWarning(string text) => base.WriteWarning(ConsoleText.Sanitize(text));
 

@@ -146,8 +146,8 @@ namespace SysVmPatch.Engine.CloudStack
             {
                 throw new CloudStackTransportException(
                     $"{command} got no answer from {Endpoint} within {CloudStackResponse.Seconds(Settings.Timeout)} (gave up after {CloudStackResponse.Seconds(watch.Elapsed)}). "
-                    + "The management server may be overloaded; raise the timeout (Connect-SysVmCloud -TimeoutSec) if it is merely slow.",
-                    command, CloudStackTransportFailure.Timeout, e);
+                    + "The management server may be overloaded; raise the connection's request timeout if it is merely slow.",
+                    command, CloudStackTransportFailure.Timeout, e) { Remedy = Errors.EngineOption.RequestTimeout };
             }
             catch (HttpRequestException e)
             {
@@ -164,8 +164,8 @@ namespace SysVmPatch.Engine.CloudStack
             if (auth != null || web?.Status == System.Net.WebExceptionStatus.TrustFailure)
                 return new CloudStackTransportException(
                     Settings.SecretKey.Scrub($"The TLS certificate of {Endpoint} is not trusted ({CloudStackException.Clean((auth ?? (Exception)web!).Message, 200)}). "
-                    + "Trust its CA on this computer, or - for a self-signed management server you know - connect with -SkipCertificateCheck."),
-                    command, CloudStackTransportFailure.CertificateInvalid, e);
+                    + "Trust its CA on this computer, or - for a self-signed management server you know - connect skipping the certificate check."),
+                    command, CloudStackTransportFailure.CertificateInvalid, e) { Remedy = Errors.EngineOption.SkipCertificateCheck };
             var socket = Find<SocketException>(e);
             if (socket != null && (socket.SocketErrorCode == SocketError.ConnectionRefused || socket.SocketErrorCode == SocketError.HostNotFound
                 || socket.SocketErrorCode == SocketError.HostUnreachable || socket.SocketErrorCode == SocketError.NetworkUnreachable

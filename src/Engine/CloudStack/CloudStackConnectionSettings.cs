@@ -136,7 +136,7 @@ namespace SysVmPatch.Engine.CloudStack
             if (IsUnencrypted && !AllowUnencryptedAuthentication)
                 throw new CloudStackSettingsException(
                     $"{Endpoint} is plain http: the API key and every signed request would cross the network in clear text, readable and replayable by anyone on the path. "
-                    + "Use the management server's https URL, or - on a network you trust, knowing the risk - connect with -AllowUnencryptedAuthentication.");
+                    + "Use the management server's https URL, or - on a network you trust, knowing the risk - connect allowing unencrypted authentication.") { Remedy = Errors.EngineOption.AllowUnencryptedAuthentication };
         }
 
         /// <summary>True for an http:// endpoint.</summary>

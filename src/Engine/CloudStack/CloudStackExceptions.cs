@@ -7,7 +7,7 @@ namespace SysVmPatch.Engine.CloudStack
     /// (never the query) and the command; they never hold the secret key, and text taken from the server is
     /// cleaned of control characters so a hostile answer cannot drive the terminal.
     /// </summary>
-    public class CloudStackException : Exception
+    public class CloudStackException : Exception, Errors.IHasRemedy
     {
         public CloudStackException(string message, string? command, Exception? inner = null) : base(message, inner)
         {
@@ -16,6 +16,9 @@ namespace SysVmPatch.Engine.CloudStack
 
         /// <summary>The API command that failed, when there was one.</summary>
         public string? Command { get; }
+
+        /// <summary>The connection setting that would fix it, when the message names one.</summary>
+        public Errors.EngineOption? Remedy { get; init; }
 
         /// <summary>
         /// Text from a server made safe to print (<see cref="Text.ConsoleText.Sanitize"/>): escape sequences and
@@ -120,8 +123,11 @@ namespace SysVmPatch.Engine.CloudStack
     }
 
     /// <summary>Connection settings are missing or wrong (no profile of that name, endpoint not a URL, ...).</summary>
-    public sealed class CloudStackSettingsException : Exception
+    public sealed class CloudStackSettingsException : Exception, Errors.IHasRemedy
     {
         public CloudStackSettingsException(string message) : base(message) { }
+
+        /// <summary>The setting that would fix it, when the message names one.</summary>
+        public Errors.EngineOption? Remedy { get; init; }
     }
 }

@@ -50,7 +50,7 @@ namespace SysVmPatch.Engine.CloudStack
             lock (_lock)
             {
                 if (string.IsNullOrEmpty(name))
-                    return _default ?? throw new CloudStackSettingsException("Not connected to any CloudStack management server: run Connect-SysVmCloud first.");
+                    return _default ?? throw new CloudStackSettingsException("Not connected to any CloudStack management server: connect first.") { Remedy = Errors.EngineOption.Connection };
                 int i = IndexOf(name!);
                 if (i >= 0) return _connections[i];
                 string known = _connections.Count == 0 ? "none" : string.Join(", ", _connections.ConvertAll(c => c.Name));

@@ -48,7 +48,7 @@ namespace SysVmPatch.Engine.Errors
     /// One VM's rollout ended badly (the result says how); written as a non-terminating error with the result as
     /// its target, next to the result itself.
     /// </summary>
-    public sealed class VmFailedException : EngineException
+    public sealed class VmFailedException : EngineException, IHasRemedy
     {
         public VmFailedException(string errorId, EngineErrorKind kind, string message, object result) : base(errorId, kind, message)
         {
@@ -57,5 +57,8 @@ namespace SysVmPatch.Engine.Errors
 
         /// <summary>The VM's result (LivePatchResult, RestartResult).</summary>
         public object Result { get; }
+
+        /// <summary>The setting that would fix the failure, when the result's error names one.</summary>
+        public EngineOption? Remedy { get; init; }
     }
 }

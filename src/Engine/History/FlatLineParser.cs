@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Text;
-using SysVmPatch.Engine.Inventory;
 
 namespace SysVmPatch.Engine.History
 {
@@ -94,17 +92,17 @@ namespace SysVmPatch.Engine.History
                 return null;
             }
 
-            if (version < 1 || time is null || !TryParseTime(time, out var when)) return null;
+            if (version < 1 || time is null || !HistoryFields.TryParseTime(time, out var when)) return null;
             return new PatchHistoryRecord(PatchHistoryRecord.ReadFromStore.Yes)
             {
                 Id = id ?? "",
                 Time = when,
                 Operator = oper ?? "",
-                Operation = ParseOperation(op),
+                Operation = HistoryFields.Operation(op),
                 RunId = runId ?? "",
                 VmId = vmId ?? "",
                 VmName = vmName ?? "",
-                VmType = ParseVmType(vmType),
+                VmType = HistoryFields.VmType(vmType),
                 Zone = zone,
                 Server = server,
                 FromVersion = fromVersion,
@@ -114,7 +112,7 @@ namespace SysVmPatch.Engine.History
                 Status = status ?? "",
                 FailedStep = failedStep,
                 Error = error,
-                Duration = ParseDuration(duration),
+                Duration = HistoryFields.Duration(duration),
                 Steps = steps ?? Array.Empty<string>(),
             };
         }
@@ -171,81 +169,6 @@ namespace SysVmPatch.Engine.History
                 return false;
             }
             return false;
-        }
-
-        /// <summary>
-        /// The record's time read straight from the raw line, without parsing the rest: a time-filtered scan
-        /// passes over most lines, and this keeps that cheap. False when the line is not in the writer's shape.
-        /// </summary>
-        public static bool TryPeekTime(string line, out DateTimeOffset time)
-        {
-            const string Key = "\"time\":\"";
-            int at = line.IndexOf(Key, StringComparison.Ordinal);
-            if (at < 0 || at + Key.Length + 28 >= line.Length || line[at + Key.Length + 28] != '"')
-            {
-                time = default;
-                return false;
-            }
-            return TryParseTime(line.Substring(at + Key.Length, 28), out time);
-        }
-
-        /// <summary>Exactly yyyy-MM-ddTHH:mm:ss.fffffffZ, as the writer puts it.</summary>
-        internal static bool TryParseTime(string t, out DateTimeOffset value)
-        {
-            value = default;
-            if (t.Length != 28 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' || t[27] != 'Z')
-                return false;
-            if (!Digits(t, 0, 4, out int year) || !Digits(t, 5, 2, out int month) || !Digits(t, 8, 2, out int day)
-                || !Digits(t, 11, 2, out int hour) || !Digits(t, 14, 2, out int minute) || !Digits(t, 17, 2, out int second)
-                || !Digits(t, 20, 7, out int fraction))
-                return false;
-            if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
-                || hour > 23 || minute > 59 || second > 59)
-                return false;
-            value = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction));
-            return true;
-        }
-
-        private static bool Digits(string s, int start, int count, out int value)
-        {
-            value = 0;
-            for (int k = start; k < start + count; k++)
-            {
-                char c = s[k];
-                if (c < '0' || c > '9') return false;
-                value = value * 10 + (c - '0');
-            }
-            return true;
-        }
-
-        private static TimeSpan ParseDuration(string? text) =>
-            text != null && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var d) ? d : TimeSpan.Zero;
-
-        private static PatchOperation ParseOperation(string? text)
-        {
-            switch (text)
-            {
-                case "LivePatch": return PatchOperation.LivePatch;
-                case "Rollback": return PatchOperation.Rollback;
-                case "Restart": return PatchOperation.Restart;
-                case "Recreate": return PatchOperation.Recreate;
-                case null: return PatchOperation.Unknown;
-                default:
-                    return Enum.TryParse<PatchOperation>(text, true, out var op) && Enum.IsDefined(typeof(PatchOperation), op) ? op : PatchOperation.Unknown;
-            }
-        }
-
-        private static SystemVmType? ParseVmType(string? text)
-        {
-            switch (text)
-            {
-                case "Router": return SystemVmType.Router;
-                case "SSVM": return SystemVmType.SSVM;
-                case "CPVM": return SystemVmType.CPVM;
-                case null: return null;
-                default:
-                    return Enum.TryParse<SystemVmType>(text, true, out var t) && Enum.IsDefined(typeof(SystemVmType), t) ? t : (SystemVmType?)null;
-            }
         }
     }
 }

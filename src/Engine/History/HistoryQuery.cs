@@ -1,5 +1,4 @@
 using System;
-using SysVmPatch.Engine.Text;
 using System.Collections.Generic;
 using System.Linq;
 
@@ -7,7 +6,8 @@ namespace SysVmPatch.Engine.History
 {
     /// <summary>
     /// Which history records to return. Every filter that is set must match (AND); within one filter any value
-    /// may match (OR). Text filters ignore case; VmName, Status and Zone take wildcards.
+    /// may match (OR). VmId and RunId ignore case; VmName, Status and Zone are predicates the caller builds (the
+    /// cmdlets from PowerShell's wildcards), so the engine has no pattern dialect of its own.
     /// </summary>
     public sealed class HistoryQuery
     {
@@ -20,10 +20,10 @@ namespace SysVmPatch.Engine.History
 
         private Compiled? _compiled;
 
-        public IReadOnlyList<string>? VmName { get; init; }
+        public Func<string, bool>? VmName { get; init; }
         public IReadOnlyList<string>? VmId { get; init; }
         public IReadOnlyList<PatchOperation>? Operation { get; init; }
-        public IReadOnlyList<string>? Status { get; init; }
+        public Func<string, bool>? Status { get; init; }
         public IReadOnlyList<string>? RunId { get; init; }
 
         /// <summary>Records at or after this time.</summary>
@@ -32,7 +32,7 @@ namespace SysVmPatch.Engine.History
         /// <summary>Records at or before this time.</summary>
         public DateTimeOffset? Until { get; init; }
 
-        public IReadOnlyList<string>? Zone { get; init; }
+        public Func<string, bool>? Zone { get; init; }
 
         /// <summary>At most this many records (the newest); with summaries, this many runs.</summary>
         public int? Last { get; init; }
@@ -41,14 +41,13 @@ namespace SysVmPatch.Engine.History
         public bool Matches(PatchHistoryRecord record)
         {
             if (record is null) throw new ArgumentNullException(nameof(record));
-            var c = Compile();
             if (!IsInTimeWindow(record.Time)) return false;
             if (Operation is { Count: > 0 } ops && !ops.Contains(record.Operation)) return false;
-            return AnyMatch(c.VmName, record.VmName)
+            return Passes(VmName, record.VmName)
                 && AnyEqual(VmId, record.VmId)
                 && AnyEqual(RunId, record.RunId)
-                && AnyMatch(c.Status, record.Status)
-                && AnyMatch(c.Zone, record.Zone);
+                && Passes(Status, record.Status)
+                && Passes(Zone, record.Zone);
         }
 
         /// <summary>
@@ -72,8 +71,8 @@ namespace SysVmPatch.Engine.History
 
         private Compiled Compile() => _compiled ??= new Compiled(this);
 
-        private static bool AnyMatch(WildcardMatcher[]? patterns, string? value) =>
-            patterns is null || patterns.Any(p => p.IsMatch(value));
+        // A missing value (a record without a zone) is tried as the empty text.
+        private static bool Passes(Func<string, bool>? filter, string? value) => filter is null || filter(value ?? "");
 
         private static bool AnyEqual(IReadOnlyList<string>? values, string value) =>
             values is not { Count: > 0 } || values.Any(v => string.Equals(v, value, StringComparison.OrdinalIgnoreCase));
@@ -92,21 +91,12 @@ namespace SysVmPatch.Engine.History
         {
             public Compiled(HistoryQuery q)
             {
-                VmName = Patterns(q.VmName);
-                Status = Patterns(q.Status);
-                Zone = Patterns(q.Zone);
                 PlainRunIds = Plain(q.RunId);
                 PlainVmIds = Plain(q.VmId);
             }
 
-            public WildcardMatcher[]? VmName { get; }
-            public WildcardMatcher[]? Status { get; }
-            public WildcardMatcher[]? Zone { get; }
             public string[]? PlainRunIds { get; }
             public string[]? PlainVmIds { get; }
-
-            private static WildcardMatcher[]? Patterns(IReadOnlyList<string>? values) =>
-                values is { Count: > 0 } ? values.Select(v => new WildcardMatcher(v)).ToArray() : null;
 
             // Only values the JSON writer copies verbatim can be looked for in the raw line.
             private static string[]? Plain(IReadOnlyList<string>? values) =>

@@ -14,7 +14,7 @@ namespace SysVmPatch.Engine.History
             int? last = honourLast ? query.Last : null;
             if (last is int n && n <= 0) yield break;
 
-            var files = store.OpenSnapshot(cancellationToken);
+            var files = HistorySnapshot.Open(store, cancellationToken);
             try
             {
                 int matched = 0;
@@ -30,7 +30,7 @@ namespace SysVmPatch.Engine.History
                             continue;
                         }
                         if (string.IsNullOrWhiteSpace(line.Text)) continue;
-                        if (query.HasTimeWindow && FlatLineParser.TryPeekTime(line.Text, out var peeked))
+                        if (query.HasTimeWindow && HistoryFields.TryPeekTime(line.Text, out var peeked))
                         {
                             if (query.IsBeyondSince(peeked)) yield break;
                             if (!query.IsInTimeWindow(peeked)) continue;

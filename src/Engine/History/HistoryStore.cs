@@ -26,9 +26,7 @@ namespace SysVmPatch.Engine.History
         /// <summary>How many rotated files are kept (20 x 64 MiB is some three million records).</summary>
         public const int DefaultMaxRotatedFiles = 20;
 
-        private static readonly TimeSpan ReaderLockTimeout = TimeSpan.FromSeconds(5);
-        private readonly string _stem;
-        private readonly string _extension;
+        private readonly HistoryRotation _rotation;
 
         /// <summary>The store at the default place (or $SYSVMPATCH_HISTORY_PATH).</summary>
         public HistoryStore() : this(null) { }
@@ -38,8 +36,7 @@ namespace SysVmPatch.Engine.History
         {
             Path = HistoryPaths.Resolve(path);
             Folder = System.IO.Path.GetDirectoryName(Path) ?? ".";
-            _stem = System.IO.Path.GetFileNameWithoutExtension(Path);
-            _extension = System.IO.Path.GetExtension(Path);
+            _rotation = new HistoryRotation(Path);
         }
 
         /// <summary>The current history file.</summary>
@@ -88,7 +85,7 @@ namespace SysVmPatch.Engine.History
                 // Records an earlier append had to keep aside go first, in the order they were kept.
                 var pending = PendingRecords.Find(Path);
                 if (pending.Count > 0) lines = Concat(PendingRecords.Read(pending), lines);
-                RotateIfFull(lines.Length);
+                _rotation.RotateIfFull(lines.Length, MaxBytes, MaxRotatedFiles);
                 using (var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite,
                     FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None))
                 {
@@ -126,105 +123,8 @@ namespace SysVmPatch.Engine.History
         {
             var files = new List<string>();
             if (File.Exists(Path)) files.Add(Path);
-            files.AddRange(RotatedFiles().Select(r => r.Path));
+            files.AddRange(_rotation.Existing().Select(r => r.Path));
             return files;
-        }
-
-        /// <summary>
-        /// Opens every file of the store at one instant (under the writers' lock when it can be had, so no
-        /// rotation is half done) and notes each length: the scan then sees a consistent snapshot while
-        /// writers carry on.
-        /// </summary>
-        internal List<SnapshotFile> OpenSnapshot(CancellationToken cancellationToken)
-        {
-            var opened = new List<SnapshotFile>();
-            if (!Directory.Exists(Folder)) return opened;
-            HistoryFileLock? held = TryLockForReading(cancellationToken);
-            try
-            {
-                foreach (var path in Files())
-                {
-                    try
-                    {
-                        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-                        opened.Add(new SnapshotFile(path, stream, stream.Length));
-                    }
-                    catch (FileNotFoundException)
-                    {
-                        // Rotated away between listing and opening (only possible without the lock).
-                    }
-                }
-                return opened;
-            }
-            catch
-            {
-                foreach (var f in opened) f.Stream.Dispose();
-                throw;
-            }
-            finally
-            {
-                held?.Dispose();
-            }
-        }
-
-        private HistoryFileLock? TryLockForReading(CancellationToken cancellationToken)
-        {
-            try
-            {
-                return HistoryFileLock.Acquire(LockPath, ReaderLockTimeout, cancellationToken);
-            }
-            catch (Exception ex) when (ex is TimeoutException || ex is UnauthorizedAccessException || ex is IOException)
-            {
-                // A read-only share or a stuck writer: read without the lock rather than not at all.
-                return null;
-            }
-        }
-
-        private void RotateIfFull(int incoming)
-        {
-            if (MaxBytes <= 0) return;
-            var current = new FileInfo(Path);
-            if (!current.Exists || current.Length == 0 || current.Length + incoming <= MaxBytes) return;
-
-            try
-            {
-                // Oldest first, so each move lands on a name that is already free; gaps a crash left are harmless.
-                foreach (var (number, path) in RotatedFiles().OrderByDescending(r => r.Number))
-                {
-                    if (number >= MaxRotatedFiles) File.Delete(path);
-                    else File.Move(path, RotatedPath(number + 1));
-                }
-                if (MaxRotatedFiles > 0) File.Move(Path, RotatedPath(1));
-                else File.Delete(Path);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                // Some other program holds a file without sharing delete (an editor on Windows). The record
-                // matters more than the size limit: append to the current file and rotate next time. Moves
-                // made so far only leave a gap in the numbering, which readers step over.
-            }
-        }
-
-        private string RotatedPath(int number) =>
-            System.IO.Path.Combine(Folder, _stem + "." + number.ToString(CultureInfo.InvariantCulture) + _extension);
-
-        /// <summary>Rotated files that exist, by number ascending (newest first).</summary>
-        private List<(int Number, string Path)> RotatedFiles()
-        {
-            var found = new List<(int, string)>();
-            if (!Directory.Exists(Folder)) return found;
-            foreach (var path in Directory.EnumerateFiles(Folder, _stem + ".*" + _extension))
-            {
-                string name = System.IO.Path.GetFileName(path);
-                int middle = name.Length - _stem.Length - 1 - _extension.Length;
-                if (middle <= 0 || !name.EndsWith(_extension, StringComparison.Ordinal)) continue;
-                string digits = name.Substring(_stem.Length + 1, middle);
-                if (digits.All(c => c >= '0' && c <= '9')
-                    && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int number) && number > 0)
-                    found.Add((number, path));
-            }
-            found.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-            return found;
         }
 
         private static bool EndsTorn(FileStream file)
@@ -241,20 +141,5 @@ namespace SysVmPatch.Engine.History
             Buffer.BlockCopy(rest, 0, all, first.Length, rest.Length);
             return all;
         }
-    }
-
-    /// <summary>One file of a read snapshot: open, with the length it had when the snapshot was taken.</summary>
-    internal sealed class SnapshotFile
-    {
-        public SnapshotFile(string path, FileStream stream, long length)
-        {
-            Path = path;
-            Stream = stream;
-            Length = length;
-        }
-
-        public string Path { get; }
-        public FileStream Stream { get; }
-        public long Length { get; }
     }
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.Json;
 
 namespace SysVmPatch.Engine.History
@@ -105,11 +104,11 @@ namespace SysVmPatch.Engine.History
                 Id = o.GetString("id") ?? "",
                 Time = time,
                 Operator = o.GetString("operator") ?? "",
-                Operation = ParseEnum(o.GetString("operation"), PatchOperation.Unknown),
+                Operation = HistoryFields.Operation(o.GetString("operation")),
                 RunId = o.GetString("runId") ?? "",
                 VmId = o.GetString("vmId") ?? "",
                 VmName = o.GetString("vmName") ?? "",
-                VmType = ParseVmType(o.GetString("vmType")),
+                VmType = HistoryFields.VmType(o.GetString("vmType")),
                 Zone = o.GetString("zone"),
                 Server = o.GetString("server"),
                 FromVersion = o.GetString("fromVersion"),
@@ -119,7 +118,7 @@ namespace SysVmPatch.Engine.History
                 Status = o.GetString("status") ?? "",
                 FailedStep = o.GetString("failedStep"),
                 Error = o.GetString("error"),
-                Duration = ParseDuration(o.GetString("duration")),
+                Duration = HistoryFields.Duration(o.GetString("duration")),
                 Steps = ReadSteps(o.GetArray("steps")),
             };
             problem = null;
@@ -143,17 +142,6 @@ namespace SysVmPatch.Engine.History
             time = default;
             return false;
         }
-
-        private static TimeSpan ParseDuration(string? text) =>
-            text != null && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var d) ? d : TimeSpan.Zero;
-
-        private static T ParseEnum<T>(string? text, T fallback) where T : struct =>
-            text != null && Enum.TryParse<T>(text, true, out var value) && Enum.IsDefined(typeof(T), value) ? value : fallback;
-
-        private static SystemVmType? ParseVmType(string? text) =>
-            text != null && Enum.TryParse<SystemVmType>(text, true, out var value) && Enum.IsDefined(typeof(SystemVmType), value)
-                ? value
-                : (SystemVmType?)null;
 
         private static string[] ReadSteps(IList<object?>? items)
         {

@@ -1,22 +1,26 @@
+using System;
 using System.Collections.Generic;
 
 namespace SysVmPatch.Engine.Inventory
 {
-    /// <summary>What Get-SystemVm asks for. Every set is optional; within a set any value matches (OR), across sets all must (AND).</summary>
+    /// <summary>
+    /// What Get-SystemVm asks for. Every filter is optional; all that are set must match (AND). The text filters are
+    /// predicates the caller builds (the cmdlets from PowerShell's wildcards), so the engine has no pattern dialect.
+    /// </summary>
     public sealed class InventoryQuery
     {
         public IReadOnlyCollection<SystemVmType>? Types { get; init; }
-        /// <summary>Zone names (wildcards) or ids.</summary>
-        public IReadOnlyCollection<string>? Zones { get; init; }
-        /// <summary>VM names, wildcards allowed.</summary>
-        public IReadOnlyCollection<string>? Names { get; init; }
+        /// <summary>Zones: tried on the zone's name and on its id.</summary>
+        public Func<string, bool>? Zones { get; init; }
+        /// <summary>VM names.</summary>
+        public Func<string, bool>? Names { get; init; }
         public IReadOnlyCollection<string>? Ids { get; init; }
-        /// <summary>States (Running, Stopped, ...), wildcards allowed.</summary>
-        public IReadOnlyCollection<string>? States { get; init; }
-        /// <summary>Hypervisor host names (wildcards) or ids.</summary>
-        public IReadOnlyCollection<string>? HostNames { get; init; }
-        /// <summary>Versions (wildcards) matched against the template and software version.</summary>
-        public IReadOnlyCollection<string>? Versions { get; init; }
+        /// <summary>States (Running, Stopped, ...).</summary>
+        public Func<string, bool>? States { get; init; }
+        /// <summary>Hypervisor hosts: tried on the host's name and on its id.</summary>
+        public Func<string, bool>? HostNames { get; init; }
+        /// <summary>Versions: tried on the template version and on the software version.</summary>
+        public Func<string, bool>? Versions { get; init; }
 
         public bool Includes(SystemVmType type) => Types is null || Types.Count == 0 || System.Linq.Enumerable.Contains(Types, type);
     }

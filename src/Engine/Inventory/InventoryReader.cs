@@ -4,7 +4,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SysVmPatch.Engine.CloudStack;
-using SysVmPatch.Engine.Text;
 
 namespace SysVmPatch.Engine.Inventory
 {
@@ -65,35 +64,30 @@ namespace SysVmPatch.Engine.Inventory
 
         private static readonly IReadOnlyList<IDictionary<string, object?>> Empty = Array.Empty<IDictionary<string, object?>>();
 
-        /// <summary>The query compiled once: wildcard patterns built a single time, not per VM.</summary>
+        /// <summary>The query with its id set built once, not per VM.</summary>
         private sealed class Matcher
         {
             private readonly InventoryQuery _q;
-            private readonly WildcardMatcher[]? _names, _zones, _states, _hosts, _versions;
             private readonly HashSet<string>? _ids;
 
             public Matcher(InventoryQuery q)
             {
                 _q = q;
-                _names = Compile(q.Names);
-                _zones = Compile(q.Zones);
-                _states = Compile(q.States);
-                _hosts = Compile(q.HostNames);
-                _versions = Compile(q.Versions);
                 _ids = q.Ids is { Count: > 0 } ? new HashSet<string>(q.Ids, StringComparer.OrdinalIgnoreCase) : null;
             }
-
-            private static WildcardMatcher[]? Compile(IReadOnlyCollection<string>? values) =>
-                values is { Count: > 0 } ? values.Select(v => new WildcardMatcher(v)).ToArray() : null;
 
             public bool Matches(SystemVm vm) =>
                 _q.Includes(vm.Type)
                 && (_ids is null || _ids.Contains(vm.Id))
-                && WildcardMatcher.AnyMatch(_names, vm.Name)
-                && (_zones is null || WildcardMatcher.AnyMatch(_zones, vm.ZoneName) || WildcardMatcher.AnyMatch(_zones, vm.ZoneId))
-                && WildcardMatcher.AnyMatch(_states, vm.State)
-                && (_hosts is null || WildcardMatcher.AnyMatch(_hosts, vm.HostName) || WildcardMatcher.AnyMatch(_hosts, vm.HostId))
-                && (_versions is null || WildcardMatcher.AnyMatch(_versions, vm.TemplateVersion) || WildcardMatcher.AnyMatch(_versions, vm.SoftwareVersion));
+                && Any(_q.Names, vm.Name)
+                && Any(_q.Zones, vm.ZoneName, vm.ZoneId)
+                && Any(_q.States, vm.State)
+                && Any(_q.HostNames, vm.HostName, vm.HostId)
+                && Any(_q.Versions, vm.TemplateVersion, vm.SoftwareVersion);
+
+            // A filter not given lets everything through; a missing value is tried as the empty text.
+            private static bool Any(Func<string, bool>? filter, params string?[] values) =>
+                filter is null || values.Any(v => filter(v ?? ""));
         }
     }
 }

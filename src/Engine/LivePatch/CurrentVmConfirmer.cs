@@ -54,7 +54,7 @@ namespace SysVmPatch.Engine.LivePatch
                         return confirmed with { Status = LivePatchStatus.Skipped, FailedStep = nameof(PatchStep.NotCurrent),
                             Error = $"CloudStack records the bundle's signature, but the VM runs {prepared.Preflight?.Signature ?? "none"}" +
                                     (prepared.Preflight?.InterruptedRun is string run ? $" and run {run} was interrupted there" : "") +
-                                    "; not patched in this run (the plan did not include it): run again with -Force" };
+                                    "; not patched in this run (the plan did not include it): run again forcing the patch", Remedy = Errors.EngineOption.Force };
                 }
             }
             finally { await prepared.CloseAsync().ConfigureAwait(false); }

@@ -24,6 +24,8 @@ namespace SysVmPatch.Engine.LivePatch
         /// <summary>The step that failed, or the reason a VM was skipped (Recreate, Cancelled, ...).</summary>
         public string? FailedStep { get; init; }
         public string? Error { get; init; }
+        /// <summary>The setting that would fix the failure, when the error names one; the cmdlets name its parameter.</summary>
+        public Errors.EngineOption? Remedy { get; init; }
         public TimeSpan Duration { get; init; }
         /// <summary>What happened, in order ("preflight ok", "backup ok", "restart haproxy", ...).</summary>
         public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
@@ -46,7 +48,7 @@ namespace SysVmPatch.Engine.LivePatch
 
         /// <summary>This result ended with <paramref name="verdict"/>, its code shown as <see cref="FailedStep"/>.</summary>
         public LivePatchResult With(PatchVerdict verdict) =>
-            this with { Status = verdict.Status, FailedStep = verdict.Step?.ToString(), Error = verdict.Error };
+            this with { Status = verdict.Status, FailedStep = verdict.Step?.ToString(), Error = verdict.Error, Remedy = verdict.Remedy };
 
         /// <summary>This VM's failure as a typed error (its id by status), or null when it did not fail.</summary>
         public Errors.VmFailedException? ToError() => Status switch
@@ -58,7 +60,7 @@ namespace SysVmPatch.Engine.LivePatch
         };
 
         private Errors.VmFailedException Failure(string id, Errors.EngineErrorKind kind) =>
-            new Errors.VmFailedException(id, kind, $"{VmName}: {Status} at {FailedStep}: {Error}", this);
+            new Errors.VmFailedException(id, kind, $"{VmName}: {Status} at {FailedStep}: {Error}", this) { Remedy = Remedy };
 
         public bool IsFailure => Status == LivePatchStatus.Failed || Status == LivePatchStatus.RolledBack || Status == LivePatchStatus.RollbackFailed;
 

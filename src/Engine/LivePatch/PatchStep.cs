@@ -51,5 +51,9 @@ namespace SysVmPatch.Engine.LivePatch
     }
 
     /// <summary>A decision about a VM's outcome made by the controller: the status, the step as a code, the sentence.</summary>
-    public sealed record PatchVerdict(LivePatchStatus Status, PatchStep? Step, string? Error);
+    public sealed record PatchVerdict(LivePatchStatus Status, PatchStep? Step, string? Error)
+    {
+        /// <summary>The setting that would fix the failure, when the error names one (a key file, a jump host).</summary>
+        public Errors.EngineOption? Remedy { get; init; }
+    }
 }

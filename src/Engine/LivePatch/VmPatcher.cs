@@ -67,14 +67,14 @@ namespace SysVmPatch.Engine.LivePatch
 
                 SshRoute route;
                 try { route = SshRouteBuilder.Build(vm, _options.Ssh); }
-                catch (SshRouteException ex) { run.Verdict = new PatchVerdict(LivePatchStatus.Failed, PatchStep.Connect, ex.Message); return run; }
+                catch (SshRouteException ex) { run.Verdict = new PatchVerdict(LivePatchStatus.Failed, PatchStep.Connect, ex.Message) { Remedy = ex.Remedy }; return run; }
                 try
                 {
                     rec.Step($"connect {route}");
                     // The preflight rides on the connection's opening: no extra round trip before anything is decided.
                     run.Session = await _ssh.OpenAsync(vm.Name, route, RemoteCommands.Preflight(), cancellationToken).ConfigureAwait(false);
                 }
-                catch (SshException ex) { run.Verdict = new PatchVerdict(LivePatchStatus.Failed, PatchStep.Connect, ex.Message); return run; }
+                catch (SshException ex) { run.Verdict = new PatchVerdict(LivePatchStatus.Failed, PatchStep.Connect, ex.Message) { Remedy = ex.Remedy }; return run; }
                 catch (OperationCanceledException) { run.Verdict = new PatchVerdict(LivePatchStatus.Skipped, PatchStep.Cancelled, "cancelled while connecting; nothing changed"); return run; }
 
                 run.Preflight = PreflightReport.Parse(run.Session.OpeningOutput ?? "");
@@ -106,7 +106,7 @@ namespace SysVmPatch.Engine.LivePatch
                 var files = Payload.Build(_options.Bundle, pre.IsAgentVm, pre.CmdlineType!, _options.PostChecks, _options.AgentTimeout);
                 return await new AgentRun(session, files, _options, _runId, rec).RunAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (SshException ex) { return rec.End(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Connect, ex.Message)); }
+            catch (SshException ex) { return rec.End(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Connect, ex.Message) { Remedy = ex.Remedy }); }
             finally
             {
                 rec.Pause();

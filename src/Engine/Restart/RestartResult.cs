@@ -22,6 +22,8 @@ namespace SysVmPatch.Engine.Restart
         /// <summary>For Recreate: the id of the VM CloudStack built instead, when known.</summary>
         public string? NewVmId { get; init; }
         public string? Error { get; init; }
+        /// <summary>The setting that would fix the failure, when the error names one; the cmdlets name its parameter.</summary>
+        public Errors.EngineOption? Remedy { get; init; }
         public TimeSpan Duration { get; init; }
         public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
         public int Batch { get; init; }
@@ -36,7 +38,7 @@ namespace SysVmPatch.Engine.Restart
         public Errors.VmFailedException? ToError() => Status switch
         {
             RestartStatus.TimedOut => new Errors.VmFailedException("RestartTimedOut", Errors.EngineErrorKind.OperationTimeout, $"{VmName}: {Error}", this),
-            RestartStatus.Failed => new Errors.VmFailedException("RestartFailed", Errors.EngineErrorKind.InvalidResult, $"{VmName}: {Error}", this),
+            RestartStatus.Failed => new Errors.VmFailedException("RestartFailed", Errors.EngineErrorKind.InvalidResult, $"{VmName}: {Error}", this) { Remedy = Remedy },
             // The request reached CloudStack but its answer did not reach us: never resent, so the operator must look.
             RestartStatus.MayHaveRun => new Errors.VmFailedException("RestartMayHaveRun", Errors.EngineErrorKind.InvalidResult, $"{VmName}: {Error}", this),
             _ => null,

@@ -37,12 +37,31 @@ namespace SysVmPatch.Engine.Restart
         /// <summary>Receives one line per step per VM.</summary>
         public Action<string>? Verbose { get; set; }
 
-        public Task<IReadOnlyList<RestartResult>> RunAsync(
-            IReadOnlyList<SystemVm> vms, RestartOptions options, RolloutOptions rollout, string runId,
-            Action<RolloutEvent>? onEvent, Action<RestartResult>? onResult, CancellationToken cancellationToken)
+        /// <summary>The plan (what -WhatIf shows, what -Confirm asks, what runs); no remote call at all.</summary>
+        public static RestartPlan Plan(IReadOnlyList<SystemVm> vms, RestartOptions options) => RestartPlan.For(vms, options);
+
+        /// <summary>Plans and restarts every VM, without asking.</summary>
+        public Task<IReadOnlyList<RestartResult>> RunAsync(IReadOnlyList<SystemVm> vms, RestartOptions options, Action<RestartEvent>? sink, CancellationToken cancellationToken)
         {
+            var plan = Plan(vms, options);
+            return RunAsync(plan, plan.Vms, sink, cancellationToken);
+        }
+
+        /// <summary>
+        /// Runs <paramref name="plan"/> as approved: the VMs in <paramref name="approved"/> restart in the batches the plan
+        /// gave them (the ones the prompts named); VMs declined are left out and their batches keep their numbers.
+        /// </summary>
+        public Task<IReadOnlyList<RestartResult>> RunAsync(RestartPlan plan, IReadOnlyCollection<SystemVm> approved, Action<RestartEvent>? sink, CancellationToken cancellationToken)
+        {
+            if (plan == null) throw new ArgumentNullException(nameof(plan));
+            var options = plan.Options;
+            string runId = options.RunId!;
             if (options.Mode == RestartMode.Services && _services is null)
-                throw new ArgumentException("The Services mode restarts over SSH and needs a ServiceRestarter.", nameof(options));
+                throw new ArgumentException("The Services mode restarts over SSH and needs a ServiceRestarter.", nameof(plan));
+            void Raise(RestartEvent e) { try { sink?.Invoke(e); } catch (Exception) { /* the caller's queue must not break a rollout */ } }
+
+            var yes = new HashSet<SystemVm>(approved ?? throw new ArgumentNullException(nameof(approved)));
+            var batches = plan.Batches.Select(b => (IReadOnlyList<RolloutItem<SystemVm>>)b.Where(i => yes.Contains(i.Value)).ToList()).ToList();
             // Recreating one router of a network recreates all of them: the second is skipped, not recreated twice.
             var recreatedNetworks = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             var history = new HistoryRecorder(_history, Warning);
@@ -57,7 +76,8 @@ namespace SysVmPatch.Engine.Restart
                 Crashed = (vm, batch, e) => Failed(vm, options, runId, "unexpected: " + e.Message) with { Batch = batch },
                 Record = r => history.Record(r.ToHistory()),
             };
-            return executor.RunAsync(VmRolloutItems.From(vms), rollout, onEvent, onResult, cancellationToken);
+            return executor.RunAsync(batches, Array.Empty<RestartResult>(), options.Rollout,
+                e => Raise(new RestartEvent { Rollout = e }), r => Raise(new RestartEvent { Result = r }), cancellationToken);
         }
 
         private async Task<RestartResult> RestartOneAsync(SystemVm vm, RestartOptions options, string runId, ConcurrentDictionary<string, string> recreated, CancellationToken ct)

@@ -40,6 +40,7 @@ namespace SysVmPatch.Engine.Restart
             var steps = new List<string>();
             RestartStatus status;
             string? error = null;
+            Errors.EngineOption? remedy = null;
             try
             {
                 var result = await _client.RunOnVmAsync(vm, _route, new SshCommand(Script) { Timeout = timeout }, cancellationToken).ConfigureAwait(false);
@@ -60,6 +61,7 @@ namespace SysVmPatch.Engine.Restart
             {
                 status = RestartStatus.Failed;
                 error = e.Message;
+                remedy = (e as Errors.IHasRemedy)?.Remedy;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -69,7 +71,7 @@ namespace SysVmPatch.Engine.Restart
             if (error != null) steps.Add("failed: " + error);
             return RestartResult.For(vm, RestartMode.Services, runId) with
             {
-                Status = status, Error = error, Duration = watch.Elapsed, Steps = steps, FinalState = status == RestartStatus.Restarted ? "services active" : null,
+                Status = status, Error = error, Remedy = remedy, Duration = watch.Elapsed, Steps = steps, FinalState = status == RestartStatus.Restarted ? "services active" : null,
             };
         }
     }

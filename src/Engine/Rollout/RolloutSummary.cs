@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using SysVmPatch.Engine.Inventory;
 
@@ -12,9 +11,6 @@ namespace SysVmPatch.Engine.Rollout
     /// </summary>
     public static class RolloutSummary
     {
-        public static int BatchCount(IReadOnlyList<SystemVm> vms, int batchSize) =>
-            vms.Count == 0 ? 0 : BatchPlanner.Plan(VmRolloutItems.From(vms), batchSize).Count;
-
         /// <summary>"SSVM 1, CPVM 1, routers 9".</summary>
         public static string CountByType(IEnumerable<SystemVm> vms)
         {
@@ -24,13 +20,6 @@ namespace SysVmPatch.Engine.Rollout
                 _ => $"{g.Key} {g.Count()}",
             });
             return string.Join(", ", counts);
-        }
-
-        /// <summary>"in 3 batches of up to 4".</summary>
-        public static string Batches(IReadOnlyList<SystemVm> vms, int batchSize)
-        {
-            int n = BatchCount(vms, batchSize);
-            return n == 1 ? "in 1 batch" : string.Format(CultureInfo.InvariantCulture, "in {0} batches of up to {1}", n, batchSize);
         }
 
         /// <summary>One line per redundant pair in the set, saying which goes first.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using SysVmPatch.Engine.Errors;
 
 namespace SysVmPatch.Engine.Ssh
 {
@@ -25,12 +26,22 @@ namespace SysVmPatch.Engine.Ssh
             "RekeyLimit", "AddressFamily", "ObscureKeystrokeTiming",
         };
 
-        // Set by SysVmPatch from the cmdlets' own parameters: say which parameter to use instead.
+        // Set by SysVmPatch itself; where one of its own settings decides the value, the refusal names that setting.
         private static readonly string[] Owned =
         {
             "HostName", "Port", "User", "IdentityFile", "IdentitiesOnly", "UserKnownHostsFile", "StrictHostKeyChecking",
             "BatchMode", "PasswordAuthentication", "KbdInteractiveAuthentication", "ConnectTimeout", "LogLevel", "ProxyJump",
             "ControlMaster", "ControlPath", "ControlPersist",
+        };
+
+        private static readonly Dictionary<string, (EngineOption Option, string Words)> SetFrom = new Dictionary<string, (EngineOption, string)>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["IdentityFile"] = (EngineOption.KeyFile, "key file"),
+            ["IdentitiesOnly"] = (EngineOption.KeyFile, "key file"),
+            ["UserKnownHostsFile"] = (EngineOption.KnownHostsFile, "known_hosts file"),
+            ["StrictHostKeyChecking"] = (EngineOption.KnownHostsFile, "known_hosts file"),
+            ["ProxyJump"] = (EngineOption.JumpHost, "jump host"),
+            ["ConnectTimeout"] = (EngineOption.ConnectTimeout, "connect timeout"),
         };
 
         /// <summary>True when <paramref name="key"/> is on the allow-list (case-insensitive, as ssh_config is).</summary>
@@ -47,16 +58,27 @@ namespace SysVmPatch.Engine.Ssh
                 string value = option.Value?.Trim() ?? "";
                 string shown = Text.ConsoleText.Escape(key, 60);
                 if (Owned.Contains(key, StringComparer.OrdinalIgnoreCase))
-                    throw new ArgumentException($"{shown} cannot be given as an SSH option: SysVmPatch sets it itself (use the cmdlet's own parameters such as -KeyFile, -KnownHostsFile, -JumpHost, -ConnectTimeoutSec).");
+                    throw SetFrom.TryGetValue(key, out var own)
+                        ? new SshOptionException($"{shown} cannot be given as an SSH option: SysVmPatch sets it itself from its {own.Words} setting.") { Remedy = own.Option }
+                        : new SshOptionException($"{shown} cannot be given as an SSH option: SysVmPatch sets it itself.");
                 if (!IsAllowed(key))
-                    throw new ArgumentException($"'{shown}' cannot be given as an SSH option: only options that tune the connection are accepted ({string.Join(", ", Allowed)}).");
+                    throw new SshOptionException($"'{shown}' cannot be given as an SSH option: only options that tune the connection are accepted ({string.Join(", ", Allowed)}).");
                 if (value.Length == 0 || value.Any(c => char.IsControl(c) || c == '"' || c == '\'' || c == '#' || c == '\\'))
-                    throw new ArgumentException($"The value of SSH option {key} must be one line without quotes, '\\' or '#'.");
-                if (!seen.Add(key)) throw new ArgumentException($"SSH option {key} is given twice.");
+                    throw new SshOptionException($"The value of SSH option {key} must be one line without quotes, '\\' or '#'.");
+                if (!seen.Add(key)) throw new SshOptionException($"SSH option {key} is given twice.");
                 string canonical = Allowed.First(a => a.Equals(key, StringComparison.OrdinalIgnoreCase));
                 checkedOptions.Add(new KeyValuePair<string, string>(canonical, string.Join(" ", value.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries))));
             }
             return checkedOptions.OrderBy(o => o.Key, StringComparer.OrdinalIgnoreCase).ToList();
         }
+    }
+
+    /// <summary>An SSH option that is not taken; an ArgumentException, as a bad argument is.</summary>
+    public sealed class SshOptionException : ArgumentException, IHasRemedy
+    {
+        public SshOptionException(string message) : base(message) { }
+
+        /// <summary>The setting to use instead, when SysVmPatch sets the option from one of its own.</summary>
+        public EngineOption? Remedy { get; init; }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using SysVmPatch.Engine.Errors;
 using SysVmPatch.Engine.Inventory;
 
 namespace SysVmPatch.Engine.Ssh
@@ -28,11 +29,11 @@ namespace SysVmPatch.Engine.Ssh
             if (!options.Direct)
             {
                 if (!string.IsNullOrEmpty(options.JumpHost))
-                    jumps.Add(Checked(() => ParseHop(options.JumpHost!, options.JumpUser, options.JumpPort) with { IdentityFile = options.JumpIdentityFile ?? options.IdentityFile }, "-JumpHost"));
+                    jumps.Add(Checked(() => ParseHop(options.JumpHost!, options.JumpUser, options.JumpPort) with { IdentityFile = options.JumpIdentityFile ?? options.IdentityFile }, "the jump host given", EngineOption.JumpHost));
                 else if (viaHost)
                 {
                     if (string.IsNullOrEmpty(vm.HostAddress))
-                        throw new SshRouteException($"{Name(vm)}: its hypervisor host's address is unknown, and a {Text.ConsoleText.Sanitize(vm.Hypervisor ?? "KVM", 40)} VM is only reachable through it (give -JumpHost).");
+                        throw new SshRouteException($"{Name(vm)}: its hypervisor host's address is unknown, and a {Text.ConsoleText.Sanitize(vm.Hypervisor ?? "KVM", 40)} VM is only reachable through it (give a jump host).") { Remedy = EngineOption.JumpHost };
                     FromApi(vm, vm.HostAddress!, "hypervisor host ipaddress");
                     jumps.Add(Checked(() => new SshHop(vm.HostAddress!, options.JumpPort, options.JumpUser) { IdentityFile = options.JumpIdentityFile ?? options.IdentityFile }, "the jump host"));
                 }
@@ -62,11 +63,11 @@ namespace SysVmPatch.Engine.Ssh
         }
 
         // A value refused by SshValues becomes a route error that names where it came from.
-        private static SshHop Checked(Func<SshHop> make, string source)
+        private static SshHop Checked(Func<SshHop> make, string source, EngineOption? remedy = null)
         {
             try { return make(); }
-            catch (ArgumentException e) { throw new SshRouteException($"{source}: {e.Message}"); }
-            catch (SshRouteException e) { throw new SshRouteException($"{source}: {e.Message}"); }
+            catch (ArgumentException e) { throw new SshRouteException($"{source}: {e.Message}") { Remedy = remedy }; }
+            catch (SshRouteException e) { throw new SshRouteException($"{source}: {e.Message}") { Remedy = remedy ?? e.Remedy }; }
         }
 
         private static bool IsVmware(string? hypervisor) =>
@@ -107,8 +108,11 @@ namespace SysVmPatch.Engine.Ssh
     }
 
     /// <summary>The VM cannot be reached with what is known about it.</summary>
-    public sealed class SshRouteException : Exception
+    public sealed class SshRouteException : Exception, IHasRemedy
     {
         public SshRouteException(string message) : base(message) { }
+
+        /// <summary>The setting that would fix it, when the message names one.</summary>
+        public EngineOption? Remedy { get; init; }
     }
 }

@@ -10,7 +10,7 @@ namespace SysVmPatch.Engine.Versions
         /// </summary>
         public static LivePatchSupport For(CloudStackVersion? release)
         {
-            if (release is null) return new LivePatchSupport(null, "template release unknown; probe the VM (-Probe) to read /etc/cloudstack-release");
+            if (release is null) return new LivePatchSupport(null, "template release unknown; probe the VM to read /etc/cloudstack-release");
             if (release.Major < 4 || (release.Major == 4 && release.Minor <= 13))
                 return new LivePatchSupport(false, $"template {release} is 4.13 or older: the agent's JDK changed, live patch unsupported; recreate the VM");
             if (release.Major == 4 && release.Minor == 14)

@@ -35,14 +35,14 @@ namespace SysVmPatch.Engine.Versions
             }
             catch (Exception e) when (e is SshException || e is SshRouteException)
             {
-                return VmProbe.Failed(e.Message);
+                return VmProbe.Failed(e.Message, (e as Errors.IHasRemedy)?.Remedy);
             }
         }
 
         internal static string? DescribeLastPatch(PreflightReport report)
         {
             if (report.LockAlive) return $"a live patch is running now ({report.LockOwner})";
-            if (report.InterruptedRun != null) return $"live patch run {report.InterruptedRun} was interrupted (its agent died); the next Invoke-LivePatch restores its backup first";
+            if (report.InterruptedRun != null) return $"live patch run {report.InterruptedRun} was interrupted (its agent died); the next live patch of the VM restores its backup first";
             if (report.LastRun is null) return null;
             if (report.LastOutcome is null) return $"live patch run {report.LastRun} left no outcome";
             report.LastOutcome.TryGetValue("status", out var status);

@@ -47,6 +47,7 @@ namespace SysVmPatch.Engine.Versions
                 Probed = probed,
                 BootFinished = probed ? probe!.BootFinished : (bool?)null,
                 ProbeError = probe?.Error,
+                ProbeRemedy = probe?.Remedy,
                 LastPatchOutcome = probe?.LastPatchOutcome,
                 NeedsAttention = probe?.NeedsAttention,
                 Discrepancies = probed ? FindDiscrepancies(vm, probe!) : Array.Empty<string>(),
@@ -81,7 +82,7 @@ namespace SysVmPatch.Engine.Versions
                     // A failed probe is not worth repeating blindly: None, and the reason says what failed.
                     return probe?.Error != null
                         ? (RecommendedAction.None, $"probe failed: {probe.Error}")
-                        : (RecommendedAction.Probe, "neither version nor scripts signature is known; run with -Probe or give -BundlePath");
+                        : (RecommendedAction.Probe, "neither version nor scripts signature is known; probe the VM, or compare with a patch bundle");
             }
             if (probe != null && probe.Error is null && !probe.BootFinished)
                 return (RecommendedAction.None, "boot not finished (/var/cache/cloud/boot_up_done missing); check again later");

@@ -35,6 +35,8 @@ namespace SysVmPatch.Engine.Versions
         public bool Probed { get; init; }
         public bool? BootFinished { get; init; }
         public string? ProbeError { get; init; }
+        /// <summary>The setting that would fix the failed probe, when its error names one; the cmdlets name its parameter.</summary>
+        public Errors.EngineOption? ProbeRemedy { get; init; }
         public string? LastPatchOutcome { get; init; }
         /// <summary>From the probe: a failed rollback marked the VM; it is in no known state and live patching refuses it.</summary>
         public string? NeedsAttention { get; init; }

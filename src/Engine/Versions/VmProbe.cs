@@ -20,7 +20,10 @@ namespace SysVmPatch.Engine.Versions
         /// </summary>
         public string? NeedsAttention { get; init; }
 
-        public static VmProbe Failed(string error) => new VmProbe(null, null, false) { Error = error };
+        /// <summary>The setting that would fix a failed probe, when its error names one (a key file, a jump host).</summary>
+        public Errors.EngineOption? Remedy { get; init; }
+
+        public static VmProbe Failed(string error, Errors.EngineOption? remedy = null) => new VmProbe(null, null, false) { Error = error, Remedy = remedy };
     }
 
     /// <summary>Reads a <see cref="VmProbe"/> from a VM; the SSH implementation lives with the transport.</summary>

@@ -24,6 +24,8 @@ namespace SysVmPatch.InProcess.Infrastructure
 
         /// <summary>The label to pick ("&amp;No" matches "No"); null: the prompt's default.</summary>
         public string? Answer { get => _ui.Answer; set => _ui.Answer = value; }
+        /// <summary>The label to pick for one prompt's message, when set; overrides <see cref="Answer"/>.</summary>
+        public Func<string, string?>? AnswerFor { get => _ui.AnswerFor; set => _ui.AnswerFor = value; }
         /// <summary>Every PromptForChoice message, in order.</summary>
         public List<string> Prompts => _ui.Prompts;
         /// <summary>Verbose lines the host was given (only for runspaces whose pipelines write to the host).</summary>
@@ -38,6 +40,7 @@ namespace SysVmPatch.InProcess.Infrastructure
         private sealed class AnsweringUi : PSHostUserInterface
         {
             public string? Answer;
+            public Func<string, string?>? AnswerFor;
             public readonly List<string> Prompts = new List<string>();
             public readonly List<string> Verbose = new List<string>();
             public override PSHostRawUserInterface? RawUI => null;
@@ -45,10 +48,11 @@ namespace SysVmPatch.InProcess.Infrastructure
             public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
             {
                 lock (Prompts) Prompts.Add(message);
-                if (Answer is null) return defaultChoice;
+                string? answer = AnswerFor is null ? Answer : AnswerFor(message);
+                if (answer is null) return defaultChoice;
                 for (int i = 0; i < choices.Count; i++)
-                    if (string.Equals(choices[i].Label.Replace("&", ""), Answer, StringComparison.OrdinalIgnoreCase)) return i;
-                throw new InvalidOperationException($"The prompt offers no '{Answer}'.");
+                    if (string.Equals(choices[i].Label.Replace("&", ""), answer, StringComparison.OrdinalIgnoreCase)) return i;
+                throw new InvalidOperationException($"The prompt offers no '{answer}'.");
             }
 
             public override void WriteVerboseLine(string message) { lock (Verbose) Verbose.Add(message); }

@@ -73,7 +73,8 @@ namespace SysVmPatch.Tests.CloudStack
         {
             var registry = new ConnectionRegistry();
             var e = Assert.Throws<CloudStackSettingsException>(() => registry.Get(null));
-            Assert.Contains("Connect-SysVmCloud", e.Message);
+            Assert.Contains("connect first", e.Message);
+            Assert.Equal(Engine.Errors.EngineOption.Connection, e.Remedy);
             registry.Add(new Conn("a"));
             var unknown = Assert.Throws<CloudStackSettingsException>(() => registry.Get("zz"));
             Assert.Contains("'zz'", unknown.Message);

@@ -100,7 +100,8 @@ namespace SysVmPatch.Tests.FakeCloudStack
             _output.WriteLine($"timeout {timeout.TotalMilliseconds} ms, failed after {watch.ElapsedMilliseconds} ms: {e.Message}");
             Assert.Equal(CloudStackTransportFailure.Timeout, e.Failure);
             Assert.Contains("within 1 s", e.Message);
-            Assert.Contains("-Timeout", e.Message);
+            Assert.Contains("request timeout", e.Message);
+            Assert.Equal(Engine.Errors.EngineOption.RequestTimeout, e.Remedy);
             // A bound, not a performance figure: a timeout that is not enforced would wait the full 30 s.
             Assert.True(watch.Elapsed < timeout + TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
             AssertNoSecret(e, server.SecretKey);
@@ -144,7 +145,8 @@ namespace SysVmPatch.Tests.FakeCloudStack
             var e = await Assert.ThrowsAsync<CloudStackTransportException>(() => strict.ExecuteAsync("listZones", None, CancellationToken.None));
             _output.WriteLine(e.Message);
             Assert.Equal(CloudStackTransportFailure.CertificateInvalid, e.Failure);
-            Assert.Contains("-SkipCertificateCheck", e.Message);
+            Assert.Contains("skipping the certificate check", e.Message);
+            Assert.Equal(Engine.Errors.EngineOption.SkipCertificateCheck, e.Remedy);
             Assert.Empty(server.Calls); // refused before any request was sent
             AssertNoSecret(e, server.SecretKey);
 

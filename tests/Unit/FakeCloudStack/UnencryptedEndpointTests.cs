@@ -21,7 +21,7 @@ namespace SysVmPatch.Tests.FakeCloudStack
             Assert.Equal("http", server.Endpoint.Scheme);
             var plain = CloudStackConnectionSettings.Create(server.Endpoint.AbsoluteUri, server.ApiKey, new CloudStackSecret(server.SecretKey), "plain");
             var e = Assert.Throws<CloudStackSettingsException>(() => new CloudStackClient(plain));
-            Assert.Contains("-AllowUnencryptedAuthentication", e.Message);
+            Assert.Equal(Engine.Errors.EngineOption.AllowUnencryptedAuthentication, e.Remedy);
             Assert.Contains("clear text", e.Message);
             await Assert.ThrowsAsync<CloudStackSettingsException>(() => CloudStackClient.ConnectAsync(plain, null, CancellationToken.None));
             Assert.Empty(server.Calls);
@@ -38,7 +38,7 @@ namespace SysVmPatch.Tests.FakeCloudStack
             await using var server = await StartAsync();
             string config = $"[core]\nprofile = p\n\n[p]\nurl = {server.Endpoint}\napikey = {server.ApiKey}\nsecretkey = {server.SecretKey}\n";
             var fromProfile = CloudMonkeyConfig.Parse(config).ReadProfile();
-            Assert.Contains("-AllowUnencryptedAuthentication", Assert.Throws<CloudStackSettingsException>(() => new CloudStackClient(fromProfile)).Message);
+            Assert.Equal(Engine.Errors.EngineOption.AllowUnencryptedAuthentication, Assert.Throws<CloudStackSettingsException>(() => new CloudStackClient(fromProfile)).Remedy);
             var fromEnvironment = CloudStackConnectionSettings.FromEnvironment(n => n switch
             {
                 "CLOUDSTACK_ENDPOINT" => server.Endpoint.AbsoluteUri, "CLOUDSTACK_KEY" => server.ApiKey, "CLOUDSTACK_SECRET" => server.SecretKey, _ => null,

@@ -36,7 +36,7 @@ namespace SysVmPatch.Tests.History
         [Fact]
         public void WildcardNameAndStatusOverTheWholeStore()
         {
-            var query = new HistoryQuery { VmName = new[] { "r-12*-VM" }, Status = new[] { "RolledBack" } };
+            var query = new HistoryQuery { VmName = n => n.StartsWith("r-12", StringComparison.Ordinal) && n.EndsWith("-VM", StringComparison.Ordinal), Status = s => s == "RolledBack" };
             var (ids, elapsed) = Time(() => Read(query));
             _output.WriteLine($"full scan, -VmName r-12*-VM -Status RolledBack: {ids.Count:N0} records in {elapsed.TotalSeconds:0.00} s");
             Assert.Equal(Expected(i => GeneratedStore.VmName(i).StartsWith("r-12", StringComparison.Ordinal) && GeneratedStore.Status(i) == "RolledBack"), ids);
@@ -55,7 +55,7 @@ namespace SysVmPatch.Tests.History
         {
             var since = GeneratedStore.TimeOf(400_000);
             var until = GeneratedStore.TimeOf(420_000);
-            var query = new HistoryQuery { Since = since, Until = until, Zone = new[] { "zone3" }, Operation = new[] { PatchOperation.Rollback } };
+            var query = new HistoryQuery { Since = since, Until = until, Zone = z => z == "zone3", Operation = new[] { PatchOperation.Rollback } };
             var (ids, elapsed) = Time(() => Read(query));
             _output.WriteLine($"-Since/-Until/-Zone/-Operation: {ids.Count:N0} records in {elapsed.TotalSeconds:0.00} s");
             Assert.Equal(Expected(i => i >= 400_000 && i <= 420_000 && GeneratedStore.Zone(i) == "zone3" && GeneratedStore.Operation(i) == PatchOperation.Rollback), ids);
@@ -64,7 +64,7 @@ namespace SysVmPatch.Tests.History
         [Fact]
         public void LastWithAFilterStopsAtTheNthMatch()
         {
-            var query = new HistoryQuery { VmName = new[] { "r-4999-VM" }, Last = 3 };
+            var query = new HistoryQuery { VmName = n => n == "r-4999-VM", Last = 3 };
             var (ids, elapsed) = Time(() => Read(query));
             _output.WriteLine($"-VmName r-4999-VM -Last 3: {elapsed.TotalMilliseconds:0.0} ms");
             Assert.Equal(Expected(i => GeneratedStore.VmName(i) == "r-4999-VM").Take(3), ids);

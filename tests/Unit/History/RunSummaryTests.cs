@@ -42,7 +42,7 @@ namespace SysVmPatch.Tests.History
             for (int i = 0; i < 30; i++) store.Append(SampleRecords.Numbered(i, "run-" + (i / 10), i % 3 == 0 ? "Failed" : "Patched"));
 
             var latest = store.Summarize(new HistoryQuery { Last = 2 });
-            var failedOnly = store.Summarize(new HistoryQuery { Status = new[] { "Fail*" } });
+            var failedOnly = store.Summarize(new HistoryQuery { Status = s => s.StartsWith("Fail", StringComparison.Ordinal) });
 
             Assert.Equal(new[] { "run-2", "run-1" }, latest.Select(r => r.RunId));
             Assert.Equal(10, latest[0].Total);

@@ -87,7 +87,7 @@ namespace SysVmPatch.Tests.Integration
             string hostile = "r-3-VM\"; rm -rf / #\n\u001b[31mred\u001b[0m ünï漢 $(whoami) `id`";
             server.SetApiName("r-3-VM", hostile);
             using var client = ClientFor(server, "ms", 500);
-            var vms = await InventoryReader.ReadAsync(new[] { client }, new InventoryQuery { Names = new[] { "r-3-VM*" } }, CancellationToken.None);
+            var vms = await InventoryReader.ReadAsync(new[] { client }, new InventoryQuery { Names = n => n.StartsWith("r-3-VM", StringComparison.Ordinal) }, CancellationToken.None);
             Assert.Equal(hostile, Assert.Single(vms).Name);
         }
 

@@ -28,7 +28,7 @@ namespace SysVmPatch.Tests.Restart
         protected override LabSpec Spec => LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 2);
 
         private async Task<SystemVm> VmAsync(string name) =>
-            (await World.FleetAsync(new InventoryQuery { Names = new[] { name } })).Single();
+            (await World.FleetAsync(new InventoryQuery { Names = n => n == name })).Single();
 
         private static RestartOptions Options(RestartMode mode) => new RestartOptions
         {

@@ -53,7 +53,7 @@ namespace SysVmPatch.Tests.Restart
             var events = new System.Collections.Concurrent.ConcurrentQueue<RolloutEvent>();
             var watch = Stopwatch.StartNew();
 
-            var results = await service.RunAsync(fleet, options, new RolloutOptions { BatchSize = 6 }, "run-20", events.Enqueue, null, CancellationToken.None);
+            var results = await service.RunAsync(fleet, options with { Rollout = new RolloutOptions { BatchSize = 6 }, RunId = "run-20" }, e => { if (e.Rollout != null) events.Enqueue(e.Rollout); }, CancellationToken.None);
 
             _out.WriteLine($"20 VMs rebooted in {watch.Elapsed.TotalSeconds:0.0} s, {events.Count(e => e.Kind == RolloutEventKind.BatchStarted)} batches");
             Assert.Equal(20, results.Count);
@@ -95,7 +95,7 @@ namespace SysVmPatch.Tests.Restart
             var service = new RestartService(World.ServerByName, new HistoryStore(_historyPath), new ServiceRestarter(ssh, route));
             var options = new RestartOptions { Mode = RestartMode.Services, Timeout = TimeSpan.FromSeconds(60) };
 
-            var results = await service.RunAsync(new[] { good, bad }, options, new RolloutOptions { BatchSize = 2 }, "run-svc", null, null, CancellationToken.None);
+            var results = await service.RunAsync(new[] { good, bad }, options with { Rollout = new RolloutOptions { BatchSize = 2 }, RunId = "run-svc" }, null, CancellationToken.None);
 
             var ok = results.Single(r => r.VmName == good.Name);
             Assert.Equal(RestartStatus.Restarted, ok.Status);

@@ -113,7 +113,8 @@ namespace SysVmPatch.Tests.Ssh
         {
             var vm = new SystemVm { Name = "r-1-VM", Hypervisor = "KVM", HostAddress = "198.18.1.2", LinkLocalIp = "169.254.1.1" };
             var e = Assert.Throws<SshRouteException>(() => SshRouteBuilder.Build(vm, new SshRouteOptions { JumpHost = text }));
-            Assert.Contains("-JumpHost", e.Message);
+            Assert.Contains("jump host", e.Message);
+            Assert.Equal(Engine.Errors.EngineOption.JumpHost, e.Remedy);
             Assert.DoesNotContain("\n", e.Message, StringComparison.Ordinal);
             // -FromManagementServer goes through the same parser.
             Assert.Throws<SshRouteException>(() => SshRouteBuilder.ParseHop(text, "root", 22));
@@ -136,7 +137,7 @@ namespace SysVmPatch.Tests.Ssh
         [InlineData("Include")]
         public void SshOption_is_an_allow_list_that_names_what_is_allowed(string key)
         {
-            var e = Assert.Throws<ArgumentException>(() => SshOptions.Check(new[] { new KeyValuePair<string, string>(key, "yes") }));
+            var e = Assert.Throws<SshOptionException>(() => SshOptions.Check(new[] { new KeyValuePair<string, string>(key, "yes") }));
             Assert.Contains("only options that tune the connection", e.Message);
             Assert.Contains("KexAlgorithms", e.Message);
             Assert.Contains("ServerAliveInterval", e.Message);
@@ -156,7 +157,9 @@ namespace SysVmPatch.Tests.Ssh
             // ssh takes the first value of a key: the operator's comes before SysVmPatch's default.
             Assert.True(config.IndexOf("ServerAliveInterval 30", StringComparison.Ordinal) < config.IndexOf("ServerAliveInterval 10", StringComparison.Ordinal));
             Assert.Contains("  IPQoS af21 cs1\n", config);
-            Assert.Contains("-ConnectTimeoutSec", Assert.Throws<ArgumentException>(() => SshOptions.Check(new[] { new KeyValuePair<string, string>("ConnectTimeout", "5") })).Message);
+            var owned = Assert.Throws<SshOptionException>(() => SshOptions.Check(new[] { new KeyValuePair<string, string>("ConnectTimeout", "5") }));
+            Assert.Contains("connect timeout setting", owned.Message);
+            Assert.Equal(Engine.Errors.EngineOption.ConnectTimeout, owned.Remedy);
         }
     }
 }

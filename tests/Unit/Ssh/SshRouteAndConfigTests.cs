@@ -55,7 +55,8 @@ namespace SysVmPatch.Tests.Ssh
             var vm = new SystemVm { Name = "s-1-VM", Hypervisor = "KVM", LinkLocalIp = "169.254.1.1" };
             var ex = Assert.Throws<SshRouteException>(() => SshRouteBuilder.Build(vm, new SshRouteOptions()));
             Assert.Contains("s-1-VM", ex.Message);
-            Assert.Contains("-JumpHost", ex.Message);
+            Assert.Contains("jump host", ex.Message);
+            Assert.Equal(Engine.Errors.EngineOption.JumpHost, ex.Remedy);
         }
 
         [Fact]
@@ -140,7 +141,7 @@ namespace SysVmPatch.Tests.Ssh
         [InlineData("KexAlgorithms", "", "one line")]
         public void Ssh_options_that_would_change_how_SysVmPatch_connects_are_refused_by_name(string key, string value, string why)
         {
-            var ex = Assert.Throws<ArgumentException>(() => SshOptions.Check(new Dictionary<string, string> { [key] = value }));
+            var ex = Assert.Throws<SshOptionException>(() => SshOptions.Check(new Dictionary<string, string> { [key] = value }));
             Assert.Contains(why, ex.Message);
             if (key.Trim().Length > 0 && !key.Contains(' ')) Assert.Contains(key, ex.Message);
         }
@@ -148,7 +149,7 @@ namespace SysVmPatch.Tests.Ssh
         [Fact]
         public void An_ssh_option_given_twice_in_different_case_is_refused()
         {
-            var ex = Assert.Throws<ArgumentException>(() => SshOptions.Check(new[]
+            var ex = Assert.Throws<SshOptionException>(() => SshOptions.Check(new[]
             {
                 new KeyValuePair<string, string>("Ciphers", "aes128-ctr"), new KeyValuePair<string, string>("ciphers", "aes256-ctr"),
             }));

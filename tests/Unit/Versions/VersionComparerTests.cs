@@ -58,7 +58,7 @@ namespace SysVmPatch.Tests.Versions
             var c = VersionComparer.Compare(vm, ServerOnly);
             Assert.Equal(VersionStatus.Unknown, c.Status);
             Assert.Equal(RecommendedAction.Probe, c.RecommendedAction);
-            Assert.Contains("-Probe", c.Reason);
+            Assert.Contains("probe the VM", c.Reason);
         }
 
         [Fact]
@@ -68,7 +68,7 @@ namespace SysVmPatch.Tests.Versions
             Assert.Equal(VersionStatus.Outdated, c.Status);
             Assert.Null(c.LivePatchSupported);
             Assert.Equal(RecommendedAction.Probe, c.RecommendedAction);
-            Assert.Contains("-Probe", c.Reason);
+            Assert.Contains("probe the VM", c.Reason);
         }
 
         [Fact]

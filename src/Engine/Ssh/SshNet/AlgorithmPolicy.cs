@@ -70,7 +70,7 @@ namespace SysVmPatch.Engine.Ssh.SshNet
                 else if (key == "ciphers") Narrow(info.Encryptions, option);
                 else if (key == "macs") Narrow(info.HmacAlgorithms, option);
                 else if (key == "hostkeyalgorithms") Narrow(info.HostKeyAlgorithms, option);
-                else throw new SshException(SshErrorKind.Unknown, $"The SSH option {option.Key} is not supported by the SSH.NET transport (it takes KexAlgorithms, Ciphers, MACs and HostKeyAlgorithms); use -Transport OpenSsh for other ssh_config options.");
+                else throw new SshException(SshErrorKind.Unknown, $"The SSH option {option.Key} is not supported by the SSH.NET transport (it takes KexAlgorithms, Ciphers, MACs and HostKeyAlgorithms); use the OpenSSH transport for other ssh_config options.") { Remedy = Errors.EngineOption.OpenSshTransport };
             }
         }
 

@@ -29,7 +29,7 @@ namespace SysVmPatch.Engine.Ssh.SshNet
                 : DefaultNames.Select(n => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", n)).Where(File.Exists);
             var keys = files.Select(f => _keys.GetOrAdd(f, path => new Lazy<PrivateKeyFile>(() => Load(path, hop))).Value).ToArray<IPrivateKeySource>();
             if (keys.Length == 0)
-                throw new SshException(SshErrorKind.AuthenticationFailed, $"No key for {hop}: give -KeyFile (no id_ed25519, id_ecdsa or id_rsa in ~/.ssh).", hop.ToString());
+                throw new SshException(SshErrorKind.AuthenticationFailed, $"No key for {hop}: give a key file (no id_ed25519, id_ecdsa or id_rsa in ~/.ssh).", hop.ToString()) { Remedy = Errors.EngineOption.KeyFile };
             return keys;
         }
 
@@ -44,7 +44,7 @@ namespace SysVmPatch.Engine.Ssh.SshNet
             }
             catch (Renci.SshNet.Common.SshPassPhraseNullOrEmptyException)
             {
-                throw new SshException(SshErrorKind.AuthenticationFailed, $"The key file {path} is protected by a passphrase: give -KeyPassphrase.", hop.ToString());
+                throw new SshException(SshErrorKind.AuthenticationFailed, $"The key file {path} is protected by a passphrase: give its passphrase.", hop.ToString()) { Remedy = Errors.EngineOption.KeyPassphrase };
             }
             catch (Exception ex) when (ex is Renci.SshNet.Common.SshException || ex is ArgumentException || ex is InvalidOperationException || ex is System.Security.Cryptography.CryptographicException || ex is NotSupportedException)
             {

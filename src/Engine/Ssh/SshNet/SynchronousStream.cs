@@ -58,7 +58,7 @@ namespace SysVmPatch.Engine.Ssh.SshNet
             var field = channelStream.GetType().GetField("_channel", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
             object? channel = field?.GetValue(channelStream);
             var sendEof = channel?.GetType().GetMethod("SendEof", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance, null, Type.EmptyTypes, null);
-            if (sendEof == null) throw new InvalidOperationException("An empty upload cannot be ended with this SSH.NET version (no end-of-file for an empty stdin); use -Transport OpenSsh.");
+            if (sendEof == null) throw new InvalidOperationException("An empty upload cannot be ended with this SSH.NET version (no end-of-file for an empty stdin); use the OpenSSH transport.");
             sendEof.Invoke(channel, null);
         }
     }
