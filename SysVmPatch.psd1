@@ -24,6 +24,7 @@
         'Get-SystemVm'
         'Compare-SysVmVersion'
         'Invoke-LivePatch'
+        'New-LivePatchPlan'
         'Restart-SysVm'
         'Get-PatchHistory'
     )

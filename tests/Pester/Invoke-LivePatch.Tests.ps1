@@ -197,8 +197,8 @@ Describe 'Invoke-LivePatch -WhatIf on hand-built VMs' {
         $run.Text | Should -Match ([regex]::Escape($bundle.Md5.Substring(0, 8)))
         $run.Text | Should -Match '1 already current'
         $run.Text | Should -Match '1 needs recreate \(4\.13\.1\)'
-        $run.Text | Should -Match 'live-patch from 4\.18\.0 .*s-1-VM \(SSVM'
-        $run.Text | Should -Match 'live-patch from 4\.18\.0 .*r-2-VM \(Router'
+        $run.Text | Should -Match 'batch 1: s-1-VM \(SSVM.* live-patch from 4\.18\.0'
+        $run.Text | Should -Match 'batch 1: r-2-VM \(Router.* live-patch from 4\.18\.0'
         $run.Text | Should -Not -Match '"r-3-VM'
         $run.Text | Should -Not -Match '"r-4-VM'
     }

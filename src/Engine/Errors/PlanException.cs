@@ -12,6 +12,12 @@ namespace SysVmPatch.Engine.Errors
         /// <summary>The file is not a plan this release can read; the message names the field or offset.</summary>
         public static PlanException Invalid(string message) => new PlanException("InvalidPlan", EngineErrorKind.InvalidArgument, message);
 
+        /// <summary>The plan file cannot be read at all (missing, unreadable, too large to be a plan).</summary>
+        public static PlanException Unreadable(string message) => new PlanException("PlanUnreadable", EngineErrorKind.ReadError, message);
+
+        /// <summary>An option the plan fixed was given again when applying it.</summary>
+        public static PlanException OptionConflict(string message) => new PlanException("PlanOptionConflict", EngineErrorKind.InvalidArgument, message);
+
         /// <summary>The plan was made against another management server than the connection of the same name.</summary>
         public static PlanException OtherServer(string message) => new PlanException("PlanForOtherServer", EngineErrorKind.InvalidArgument, message);
 
