@@ -39,7 +39,7 @@ namespace SysVmPatch.Engine.LivePatch.Plans
             var servers = r.Objects("servers", 1).Select(s =>
             {
                 s.OnlyKnown(ServerFields);
-                return new PlanServer(s.Text("name")!, PlanFacts.CheckEndpoint(s.Text("endpoint", required: false), s.Where("endpoint")));
+                return new PlanServer(s.Text("name")!, PlanFacts.CheckEndpoint(s.Text("endpoint", required: false), s.Label("endpoint")));
             }).ToList();
             var dup = servers.GroupBy(s => s.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
             if (dup != null) throw PlanException.Invalid($"{source}: servers names '{dup.Key}' twice.");
@@ -74,8 +74,8 @@ namespace SysVmPatch.Engine.LivePatch.Plans
             {
                 Id = v.Text("id")!, Name = v.Text("name")!, Type = v.Enum<SystemVmType>("type")!.Value, Server = v.Text("server")!,
                 Zone = v.Text("zone", false), HostId = v.Text("hostId", false), HostName = v.Text("hostName", false), State = v.Text("state", false),
-                Release = v.Text("release", false), Signature = v.Md5("signature", false), SignatureProbed = v.Bool("signatureProbed"),
-                RecordedSignature = v.Md5("recordedSignature", false), IsRedundant = v.Bool("isRedundant"), RedundantState = v.Text("redundantState", false),
+                Release = v.Text("release", false), Signature = v.Token("signature"), SignatureProbed = v.Bool("signatureProbed"),
+                RecordedSignature = v.Token("recordedSignature"), IsRedundant = v.Bool("isRedundant"), RedundantState = v.Text("redundantState", false),
                 NetworkId = v.Text("networkId", false), VpcId = v.Text("vpcId", false), Action = v.Enum<LivePatchAction>("action")!.Value,
                 Why = v.Enum<PatchStep>("why", false), Reason = v.Text("reason", false), Batch = (int)v.Long("batch", 0, 10000),
             };
@@ -92,6 +92,8 @@ namespace SysVmPatch.Engine.LivePatch.Plans
             public Fields(IDictionary<string, object?> o, string path, string source) { _o = o; _path = path; _source = source; }
 
             public string Where(string name) => _path.Length == 0 ? name : _path + "." + name;
+
+            public string Label(string name) => $"{_source}: {Where(name)}";
 
             public PlanException Bad(string name, string what) => PlanException.Invalid($"{_source}: {Where(name)} {what}.");
 
@@ -123,6 +125,15 @@ namespace SysVmPatch.Engine.LivePatch.Plans
                 string? s = Text(name, required);
                 if (s != null && (s.Length != 32 || !s.All(Uri.IsHexDigit))) throw Bad(name, $"must be an MD5 (32 hex digits), not '{s}'");
                 return s?.ToLowerInvariant();
+            }
+
+            // A VM's signature as a VM or CloudStack reports it: usually an MD5, but whatever it is, one short word.
+            public string? Token(string name)
+            {
+                string? s = Text(name, required: false);
+                if (s != null && (s.Length > 128 || !s.All(c => char.IsLetterOrDigit(c) || c == '.' || c == '-' || c == '_')))
+                    throw Bad(name, "must be one word of letters, digits, '.', '-' or '_'");
+                return s;
             }
 
             public long Long(string name, long min, long max) => LongOrNull(name, min, max, required: true)!.Value;
