@@ -16,6 +16,16 @@ namespace SysVmPatch.Cmdlets.Commands
         // Whatever the plan fixed comes from the plan alone: given again, it would make a run nobody reviewed.
         private static readonly string[] PlanOwned = { "BatchSize", "ThrottleLimit", "MaxFailures", "DelaySec", "Method", "TargetVersion", "PreCheck", "PostCheck", "ReapplyRules", "AgentTimeoutSec", "Force" };
 
+        /// <summary>
+        /// The base's -Vm, mandatory where the VMs are planned here and optional with a saved plan (which names its own
+        /// VMs, so piping any is refused): PowerShell binds this declaration, which hides the base's.
+        /// </summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = BundleSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ManagementServerSet)]
+        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PlanPathSet)]
+        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PlanSet)]
+        public new Engine.Inventory.SystemVm[] Vm { get => base.Vm; set => base.Vm = value; }
+
         /// <summary>A plan file written by New-LivePatchPlan -Path.</summary>
         [Parameter(Mandatory = true, ParameterSetName = PlanPathSet)]
         [ValidateNotNullOrEmpty]

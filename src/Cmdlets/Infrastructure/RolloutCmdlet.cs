@@ -16,11 +16,8 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         private readonly List<SystemVm> _vms = new List<SystemVm>();
         private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>
-        /// VMs from Get-SystemVm, or comparisons from Compare-SysVmVersion (bound by their Vm property). Not mandatory:
-        /// Invoke-LivePatch -PlanPath takes its VMs from the plan, and an empty pipeline is nothing to do.
-        /// </summary>
-        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs from Get-SystemVm, or comparisons from Compare-SysVmVersion (bound by their Vm property).</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         public SystemVm[] Vm { get; set; } = Array.Empty<SystemVm>();
 
         /// <summary>VMs per batch; a batch finishes before the next starts.</summary>
