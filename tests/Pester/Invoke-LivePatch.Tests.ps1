@@ -61,9 +61,12 @@ Describe 'Invoke-LivePatch parameters' {
         $command = Get-Command Invoke-LivePatch -Module SysVmPatch -ErrorAction Stop
     }
 
-    It 'takes the bundle from a folder (Bundle, the default set) or a management server (ManagementServer)' {
+    It 'takes the bundle from a folder (Bundle, the default set) or a management server (ManagementServer), or a saved plan (PlanPath, Plan)' {
         $command.DefaultParameterSet | Should -Be 'Bundle'
-        @($command.ParameterSets.Name | Sort-Object) | Should -Be @('Bundle', 'ManagementServer')
+        @($command.ParameterSets.Name | Sort-Object) | Should -Be @('Bundle', 'ManagementServer', 'Plan', 'PlanPath')
+        $command.Parameters['PlanPath'].ParameterSets['PlanPath'].IsMandatory | Should -BeTrue
+        $command.Parameters['Plan'].ParameterSets['Plan'].IsMandatory | Should -BeTrue
+        $command.Parameters['Plan'].ParameterType | Should -Be ([SysVmPatch.Engine.LivePatch.Plans.SavedLivePatchPlan])
         $bundlePath = $command.Parameters['BundlePath'].ParameterSets
         $bundlePath.Keys | Should -Be @('Bundle')
         $bundlePath['Bundle'].IsMandatory | Should -BeTrue
@@ -90,8 +93,14 @@ Describe 'Invoke-LivePatch parameters' {
         Assert-AsksBeforeChanging -Command $command
     }
 
-    It 'requires -Vm, which takes SystemVm objects by value and by property name' {
-        Assert-VmPipelineParameter -Command $command
+    It 'requires -Vm with a bundle, not with a saved plan (which names its VMs); it takes SystemVm objects by value and by property name' {
+        $vm = $command.Parameters['Vm']
+        $vm.ParameterType | Should -Be ([SysVmPatch.Engine.Inventory.SystemVm[]])
+        foreach ($set in 'Bundle', 'ManagementServer', 'PlanPath', 'Plan') {
+            $vm.ParameterSets[$set].IsMandatory | Should -Be ($set -in 'Bundle', 'ManagementServer') -Because "-Vm in the $set set"
+            $vm.ParameterSets[$set].ValueFromPipeline | Should -BeTrue
+            $vm.ParameterSets[$set].ValueFromPipelineByPropertyName | Should -BeTrue
+        }
     }
 
     It 'has the patch, rollout and SSH parameters' {
