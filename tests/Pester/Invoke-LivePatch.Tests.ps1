@@ -335,15 +335,6 @@ Describe "Invoke-LivePatch against the test world$labNote" -Skip:($null -ne $lab
         $lab = Get-LabState
         $sshOptions = @{ KeyFile = $lab.KeyFile; KnownHostsFile = $lab.KnownHostsFile }
 
-        function Read-VmSignature {
-            # The VM's signature file, read with plain OpenSSH through the lab's own ssh_config, so the expected
-            # value does not come from the code under test.
-            param([string] $Name)
-            $text = & ssh -F $lab.SshConfigFile -o BatchMode=yes $Name 'cat /var/cache/cloud/cloud-scripts-signature' 2>$null
-            if ($LASTEXITCODE -ne 0) { throw "ssh to $Name through $($lab.SshConfigFile) failed with exit code $LASTEXITCODE" }
-            ([string]($text -join '')).Trim().ToLowerInvariant()
-        }
-
         function Test-Patchable {
             # A router the bundle may patch: 4.14 or newer (older ones are skipped as Recreate) and not newer than
             # the management server's version (else skipped as Downgrade).

@@ -93,14 +93,6 @@ Describe "New-LivePatchPlan and Invoke-LivePatch -PlanPath against the test worl
         $lab = Get-LabState
         $sshOptions = @{ KeyFile = $lab.KeyFile; KnownHostsFile = $lab.KnownHostsFile }
 
-        function Read-VmSignature {
-            # The VM's signature file, read with plain OpenSSH through the lab's own ssh_config.
-            param([string] $Name)
-            $text = & ssh -F $lab.SshConfigFile -o BatchMode=yes $Name 'cat /var/cache/cloud/cloud-scripts-signature' 2>$null
-            if ($LASTEXITCODE -ne 0) { throw "ssh to $Name through $($lab.SshConfigFile) failed with exit code $LASTEXITCODE" }
-            ([string]($text -join '')).Trim().ToLowerInvariant()
-        }
-
         function Invoke-NextDay {
             # Applies a plan file in a fresh pwsh, as a scheduled task would the next night: its own connection (from
             # the lab's owner-only CloudMonkey config, so no secret is on a command line), nothing from this session.
