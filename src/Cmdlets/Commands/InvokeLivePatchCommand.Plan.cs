@@ -51,8 +51,9 @@ namespace SysVmPatch.Cmdlets.Commands
             string path = ParameterSetName == PlanPathSet ? GetUnresolvedProviderPathFromPSPath(PlanPath) : "";
             try
             {
-                var saved = Plan ?? PlanFile.Read(path);
-                string source = Plan != null ? $"The plan {saved.Hash.Substring(0, 12)}" : $"The plan file '{path}'";
+                // A plan object goes through the file's own checks too, and its hash is computed again, not taken from it.
+                string source = Plan != null ? "The plan given with -Plan" : $"The plan file '{path}'";
+                var saved = Plan != null ? PlanReader.Parse(PlanJson.Write(Plan), source) : PlanFile.Read(path);
                 var connections = Connections.All;
                 var machine = new LivePatchOptions { Bundle = null!, Ssh = RouteOptions(), Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase) };
                 var plan = RunEngine((pump, ct) => PlanApplier.PrepareAsync(saved, connections, machine, source, ct));

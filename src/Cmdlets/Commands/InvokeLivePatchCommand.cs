@@ -121,7 +121,8 @@ namespace SysVmPatch.Cmdlets.Commands
 
         /// <summary>
         /// Each VM the plan patches goes through ShouldProcess, naming its batch, -Force or not, as PowerShell's convention
-        /// has it (-WhatIf prints, -Confirm or $ConfirmPreference asks; -Force only lets a re-patch through).
+        /// has it (-Confirm or $ConfirmPreference asks; -Force only lets a re-patch through). -WhatIf never gets here: it
+        /// prints the plan's text instead.
         /// </summary>
         private List<Engine.Inventory.SystemVm> Approve(LivePatchPlan plan, PatchBundle bundle) =>
             plan.Entries.Where(e => e.Action == LivePatchAction.Patch && ShouldProcess(Target(e.Vm), e.Describe(bundle))).Select(e => e.Vm).ToList();
