@@ -32,6 +32,7 @@
         'Get-SystemVm'
         'Compare-SysVmVersion'
         'Invoke-LivePatch'
+        'New-LivePatchPlan'
         'Restart-SysVm'
         'Get-PatchHistory'
         'ConvertTo-SysVmJson'

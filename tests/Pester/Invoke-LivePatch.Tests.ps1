@@ -61,9 +61,12 @@ Describe 'Invoke-LivePatch parameters' {
         $command = Get-Command Invoke-LivePatch -Module SysVmPatch -ErrorAction Stop
     }
 
-    It 'takes the bundle from a folder (Bundle, the default set) or a management server (ManagementServer)' {
+    It 'takes the bundle from a folder (Bundle, the default set) or a management server (ManagementServer), or a saved plan (PlanPath, Plan)' {
         $command.DefaultParameterSet | Should -Be 'Bundle'
-        @($command.ParameterSets.Name | Sort-Object) | Should -Be @('Bundle', 'ManagementServer')
+        @($command.ParameterSets.Name | Sort-Object) | Should -Be @('Bundle', 'ManagementServer', 'Plan', 'PlanPath')
+        $command.Parameters['PlanPath'].ParameterSets['PlanPath'].IsMandatory | Should -BeTrue
+        $command.Parameters['Plan'].ParameterSets['Plan'].IsMandatory | Should -BeTrue
+        $command.Parameters['Plan'].ParameterType | Should -Be ([SysVmPatch.Engine.LivePatch.Plans.SavedLivePatchPlan])
         $bundlePath = $command.Parameters['BundlePath'].ParameterSets
         $bundlePath.Keys | Should -Be @('Bundle')
         $bundlePath['Bundle'].IsMandatory | Should -BeTrue
@@ -90,8 +93,14 @@ Describe 'Invoke-LivePatch parameters' {
         Assert-AsksBeforeChanging -Command $command
     }
 
-    It 'requires -Vm, which takes SystemVm objects by value and by property name' {
-        Assert-VmPipelineParameter -Command $command
+    It 'requires -Vm with a bundle, not with a saved plan (which names its VMs); it takes SystemVm objects by value and by property name' {
+        $vm = $command.Parameters['Vm']
+        $vm.ParameterType | Should -Be ([SysVmPatch.Engine.Inventory.SystemVm[]])
+        foreach ($set in 'Bundle', 'ManagementServer', 'PlanPath', 'Plan') {
+            $vm.ParameterSets[$set].IsMandatory | Should -Be ($set -in 'Bundle', 'ManagementServer') -Because "-Vm in the $set set"
+            $vm.ParameterSets[$set].ValueFromPipeline | Should -BeTrue
+            $vm.ParameterSets[$set].ValueFromPipelineByPropertyName | Should -BeTrue
+        }
     }
 
     It 'has the patch, rollout and SSH parameters' {
@@ -197,8 +206,8 @@ Describe 'Invoke-LivePatch -WhatIf on hand-built VMs' {
         $run.Text | Should -Match ([regex]::Escape($bundle.Md5.Substring(0, 8)))
         $run.Text | Should -Match '1 already current'
         $run.Text | Should -Match '1 needs recreate \(4\.13\.1\)'
-        $run.Text | Should -Match 'live-patch from 4\.18\.0 .*s-1-VM \(SSVM'
-        $run.Text | Should -Match 'live-patch from 4\.18\.0 .*r-2-VM \(Router'
+        $run.Text | Should -Match 'batch 1: s-1-VM \(SSVM.* live-patch from 4\.18\.0'
+        $run.Text | Should -Match 'batch 1: r-2-VM \(Router.* live-patch from 4\.18\.0'
         $run.Text | Should -Not -Match '"r-3-VM'
         $run.Text | Should -Not -Match '"r-4-VM'
     }
@@ -325,15 +334,6 @@ Describe "Invoke-LivePatch against the test world$labNote" -Skip:($null -ne $lab
         Connect-Lab -Name lab | Out-Null
         $lab = Get-LabState
         $sshOptions = @{ KeyFile = $lab.KeyFile; KnownHostsFile = $lab.KnownHostsFile }
-
-        function Read-VmSignature {
-            # The VM's signature file, read with plain OpenSSH through the lab's own ssh_config, so the expected
-            # value does not come from the code under test.
-            param([string] $Name)
-            $text = & ssh -F $lab.SshConfigFile -o BatchMode=yes $Name 'cat /var/cache/cloud/cloud-scripts-signature' 2>$null
-            if ($LASTEXITCODE -ne 0) { throw "ssh to $Name through $($lab.SshConfigFile) failed with exit code $LASTEXITCODE" }
-            ([string]($text -join '')).Trim().ToLowerInvariant()
-        }
 
         function Test-Patchable {
             # A router the bundle may patch: 4.14 or newer (older ones are skipped as Recreate) and not newer than

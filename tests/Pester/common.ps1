@@ -103,6 +103,17 @@ function Disconnect-All {
     Get-SysVmCloud | Disconnect-SysVmCloud -ErrorAction SilentlyContinue
 }
 
+function Read-VmSignature {
+    <#
+    A test-world VM's signature file, read with plain OpenSSH through the lab's own ssh_config, so the expected value
+    does not come from the code under test. Call only when Get-LabSkipReason is $null.
+    #>
+    param([Parameter(Mandatory)] [string] $Name, $Lab = (Get-LabState))
+    $text = & ssh -F $Lab.SshConfigFile -o BatchMode=yes $Name 'cat /var/cache/cloud/cloud-scripts-signature' 2>$null
+    if ($LASTEXITCODE -ne 0) { throw "ssh to $Name through $($Lab.SshConfigFile) failed with exit code $LASTEXITCODE" }
+    ([string]($text -join '')).Trim().ToLowerInvariant()
+}
+
 function Get-TerminatingError {
     <#
     Runs the script block and returns the ErrorRecord it ended with, or $null when it ended without one.

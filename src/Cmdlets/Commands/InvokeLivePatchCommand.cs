@@ -18,7 +18,7 @@ namespace SysVmPatch.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "LivePatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = BundleSet)]
     [OutputType(typeof(LivePatchResult))]
-    public sealed class InvokeLivePatchCommand : RolloutCmdlet
+    public sealed partial class InvokeLivePatchCommand : RolloutCmdlet
     {
         private const string BundleSet = "Bundle";
         private const string ManagementServerSet = "ManagementServer";
@@ -68,6 +68,7 @@ namespace SysVmPatch.Cmdlets.Commands
 
         protected override void EndProcessing()
         {
+            if (ApplySavedPlan()) return;
             if (Vms.Count == 0) return;
             string? version = TargetVersionOfBundle();
             using var fetched = ParameterSetName == BundleSet ? null : Bundle(() => RunEngine(async (pump, ct) =>
@@ -88,10 +89,11 @@ namespace SysVmPatch.Cmdlets.Commands
                 WriteWarning("-Method Api: CloudStack runs its own patch, so -PreCheck, -PostCheck and -ReapplyRules do not apply (restartNetwork/restartVPC re-apply router rules anyway).");
             // One plan: -WhatIf prints it, -Confirm asks about its entries, and the approved part of it runs.
             var plan = LivePatchService.Plan(Vms, options);
+            // Under -WhatIf the plan's own text (New-LivePatchPlan's) and nothing runs: not even the already-current VMs are contacted.
+            if (WhatIfRequested()) { WritePlan(LivePatchPlanText.Render(plan)); return; }
             WritePlan(plan.Summary);
             var approved = Approve(plan, bundle);
-            // Under -WhatIf nothing runs at all: not even the already-current VMs are contacted.
-            if (WhatIfRequested() || plan.Entries.Count == 0) return;
+            if (plan.Entries.Count == 0) return;
             Run(plan, approved, connections);
         }
 
@@ -119,7 +121,8 @@ namespace SysVmPatch.Cmdlets.Commands
 
         /// <summary>
         /// Each VM the plan patches goes through ShouldProcess, naming its batch, -Force or not, as PowerShell's convention
-        /// has it (-WhatIf prints, -Confirm or $ConfirmPreference asks; -Force only lets a re-patch through).
+        /// has it (-Confirm or $ConfirmPreference asks; -Force only lets a re-patch through). -WhatIf never gets here: it
+        /// prints the plan's text instead.
         /// </summary>
         private List<Engine.Inventory.SystemVm> Approve(LivePatchPlan plan, PatchBundle bundle) =>
             plan.Entries.Where(e => e.Action == LivePatchAction.Patch && ShouldProcess(Target(e.Vm), e.Describe(bundle))).Select(e => e.Vm).ToList();

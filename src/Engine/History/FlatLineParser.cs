@@ -23,7 +23,7 @@ namespace SysVmPatch.Engine.History
             long version = -1;
             string? id = null, time = null, op = null, oper = null, runId = null, vmId = null, vmName = null, vmType = null,
                 zone = null, server = null, fromVersion = null, toVersion = null, fromSig = null, toSig = null,
-                status = null, failedStep = null, error = null, duration = null;
+                status = null, failedStep = null, error = null, duration = null, planHash = null;
             string[]? steps = null;
 
             int i = 1;
@@ -76,6 +76,7 @@ namespace SysVmPatch.Engine.History
                         case 6 when Is(s, keyStart, 6, "status"): status = value; break;
                         case 8 when Is(s, keyStart, 8, "operator"): oper = value; break;
                         case 8 when Is(s, keyStart, 8, "duration"): duration = value; break;
+                        case 8 when Is(s, keyStart, 8, "planHash"): planHash = value; break;
                         case 9 when Is(s, keyStart, 9, "operation"): op = value; break;
                         case 9 when Is(s, keyStart, 9, "toVersion"): toVersion = value; break;
                         case 10 when Is(s, keyStart, 10, "failedStep"): failedStep = value; break;
@@ -114,6 +115,7 @@ namespace SysVmPatch.Engine.History
                 Error = error,
                 Duration = HistoryFields.Duration(duration),
                 Steps = steps ?? Array.Empty<string>(),
+                PlanHash = planHash,
             };
         }
 

@@ -40,6 +40,7 @@ namespace SysVmPatch.Engine.History
             Add(sb, "status", record.Status);
             Add(sb, "failedStep", record.FailedStep);
             Add(sb, "error", record.Error);
+            Add(sb, "planHash", record.PlanHash);
             Add(sb, "duration", record.Duration.ToString("c", CultureInfo.InvariantCulture));
             sb.Append(",\"steps\":[");
             for (int i = 0; i < record.Steps.Count; i++)
@@ -120,6 +121,7 @@ namespace SysVmPatch.Engine.History
                 Error = o.GetString("error"),
                 Duration = HistoryFields.Duration(o.GetString("duration")),
                 Steps = ReadSteps(o.GetArray("steps")),
+                PlanHash = o.GetString("planHash"),
             };
             problem = null;
             return true;

@@ -95,6 +95,9 @@ namespace SysVmPatch.Engine.History
             init => _steps = value ?? Array.Empty<string>();
         }
 
+        /// <summary>The SHA-256 of the saved plan the run applied (New-LivePatchPlan), when it applied one.</summary>
+        public string? PlanHash { get; init; }
+
         /// <summary><see cref="Steps"/> as one string, for CSV and tables.</summary>
         public string StepsText => string.Join("; ", _steps);
 

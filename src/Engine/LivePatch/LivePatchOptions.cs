@@ -33,6 +33,13 @@ namespace SysVmPatch.Engine.LivePatch
         public bool? ShareConnections { get; init; }
         /// <summary>The rollout's id, shared by every result and the history; null: a new one.</summary>
         public string? RunId { get; init; }
+        /// <summary>The hash of the saved plan this run applies (Plans.PlanJson), stamped on every result and history record; null: no saved plan.</summary>
+        public string? PlanHash { get; init; }
+        /// <summary>
+        /// A saved plan's signature per VM ("server/id"): a VM whose own signature differs at preflight drifted since
+        /// the plan and is skipped before anything is uploaded. Null: no such check.
+        /// </summary>
+        public IReadOnlyDictionary<string, string>? PlannedSignatures { get; init; }
     }
 
     /// <summary>Who applies a live patch.</summary>

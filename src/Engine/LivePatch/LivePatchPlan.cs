@@ -23,6 +23,9 @@ namespace SysVmPatch.Engine.LivePatch
         /// <summary>Why a VM is skipped, as a code.</summary>
         public PatchStep? Why { get; init; }
 
+        /// <summary>For a saved plan's VM skipped as <see cref="PatchStep.Drifted"/>: what changed since the plan.</summary>
+        public Plans.PlanDrift Drift { get; init; }
+
         /// <summary>What -WhatIf and -Confirm say will happen to this VM.</summary>
         public string Describe(PatchBundle bundle) =>
             $"live-patch from {FromVersion ?? "unknown version"} (scripts {Short(Vm.BestSignature)}) to {bundle.Describe()} in batch {Batch}";

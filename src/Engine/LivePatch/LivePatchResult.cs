@@ -34,6 +34,8 @@ namespace SysVmPatch.Engine.LivePatch
         /// <summary>What the previous run on this VM left there (its outcome, or that it never finished): how a run whose controller died gets reported.</summary>
         public string? PreviousRun { get; init; }
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+        /// <summary>The hash of the saved plan this run applied (New-LivePatchPlan), or null.</summary>
+        public string? PlanHash { get; init; }
 
         /// <summary>
         /// The one place a result starts from: the VM's facts as CloudStack gave them, nothing attempted yet. Every
@@ -76,6 +78,7 @@ namespace SysVmPatch.Engine.LivePatch
                 RunId = RunId, VmId = VmId, VmName = VmName, VmType = VmType, Zone = Zone, Server = Server,
                 FromVersion = FromVersion, ToVersion = ToVersion, FromSignature = FromSignature, ToSignature = ToSignature,
                 Status = Status.ToString(), FailedStep = FailedStep, Error = Error, Duration = Duration, Steps = Steps,
+                PlanHash = PlanHash,
             };
             if (Status != LivePatchStatus.RolledBack && Status != LivePatchStatus.RollbackFailed) return new[] { patch };
             var rollback = patch with

@@ -62,7 +62,7 @@ namespace SysVmPatch.Engine.LivePatch
 
             var yes = new HashSet<SystemVm>(approved ?? throw new ArgumentNullException(nameof(approved)));
             var batches = plan.Batches.Select(b => (IReadOnlyList<RolloutItem<SystemVm>>)b.Where(i => yes.Contains(i.Value)).ToList()).ToList();
-            var decided = plan.Entries.Where(e => e.Action != LivePatchAction.Patch).Select(e => LivePatchResult.For(e.Vm, runId, options.Bundle.Version) with
+            var decided = plan.Entries.Where(e => e.Action != LivePatchAction.Patch).Select(e => LivePatchWork.Stamp(LivePatchResult.For(e.Vm, runId, options.Bundle.Version), options) with
             {
                 FromVersion = e.FromVersion,
                 Status = e.Action == LivePatchAction.AlreadyCurrent ? LivePatchStatus.AlreadyCurrent : LivePatchStatus.Skipped,

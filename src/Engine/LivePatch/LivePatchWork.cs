@@ -20,18 +20,18 @@ namespace SysVmPatch.Engine.LivePatch
         {
             string? toVersion = options.Bundle.Version;
             Action<LivePatchResult>? record = history == null ? null : r => history.Record(r.ToHistory());
-            LivePatchResult NotStarted(SystemVm vm, int batch, NotStarted why) => LivePatchResult.For(vm, runId, toVersion) with
+            LivePatchResult NotStarted(SystemVm vm, int batch, NotStarted why) => Stamp(LivePatchResult.For(vm, runId, toVersion), options) with
             {
                 FailedStep = why.Reason.ToString(), Error = why.Message, Batch = batch, Steps = new[] { why.Message },
             };
-            LivePatchResult Crashed(SystemVm vm, int batch, Exception e) => CrashResult(LivePatchResult.For(vm, runId, toVersion) with { Batch = batch }, e);
+            LivePatchResult Crashed(SystemVm vm, int batch, Exception e) => CrashResult(Stamp(LivePatchResult.For(vm, runId, toVersion), options) with { Batch = batch }, e);
 
             if (options.Method == LivePatchMethod.Api)
             {
                 var viaApi = new CloudStackPatcher(
                     server => options.Apis.TryGetValue(server, out var api) ? api : null, new Versions.SshVmProber(ssh, options.Ssh),
                     options.Bundle, options.Force, runId, (vm, step) => raise(new LivePatchEvent(LivePatchEventKind.Step) { VmName = vm, Message = step }));
-                return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>((vm, _, batch, ct) => viaApi.PatchAsync(vm, batch, ct), r => r.IsFailure, NotStarted)
+                return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>(async (vm, _, batch, ct) => Stamp(await viaApi.PatchAsync(vm, batch, ct).ConfigureAwait(false), options), r => r.IsFailure, NotStarted)
                 {
                     Crashed = Crashed, Record = record,
                 };
@@ -44,7 +44,7 @@ namespace SysVmPatch.Engine.LivePatch
                 {
                     prepared ??= await patcher.PrepareAsync(vm, ct).ConfigureAwait(false);
                     var result = await patcher.ApplyAsync(prepared, batch, ct).ConfigureAwait(false);
-                    return await reapply.AfterAsync(vm, result, raise, ct).ConfigureAwait(false);
+                    return Stamp(await reapply.AfterAsync(vm, result, raise, ct).ConfigureAwait(false), options);
                 },
                 r => r.IsFailure, NotStarted)
             {
@@ -54,6 +54,10 @@ namespace SysVmPatch.Engine.LivePatch
                 Record = record,
             };
         }
+
+        /// <summary>Every result of a run that applies a saved plan names the plan (its hash), and so does its history.</summary>
+        internal static LivePatchResult Stamp(LivePatchResult result, LivePatchOptions options) =>
+            options.PlanHash == null ? result : result with { PlanHash = options.PlanHash };
 
         /// <summary>
         /// A VM whose work threw (a failed process start, an I/O error, a cancellation nobody caught): what it runs

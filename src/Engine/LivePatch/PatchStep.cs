@@ -23,6 +23,8 @@ namespace SysVmPatch.Engine.LivePatch
         Downgrade,
         /// <summary>The VM is not running.</summary>
         NotRunning,
+        /// <summary>A saved plan's VM changed since the plan (host, state, signature, redundant role): skipped, never patched blind.</summary>
+        Drifted,
         /// <summary>One of the operator's pre-checks failed; nothing changed.</summary>
         PreCheck,
         /// <summary>Ctrl+C before anything on the VM changed.</summary>

@@ -78,6 +78,13 @@ namespace SysVmPatch.Engine.LivePatch
                 catch (OperationCanceledException) { run.Verdict = new PatchVerdict(LivePatchStatus.Skipped, PatchStep.Cancelled, "cancelled while connecting; nothing changed"); return run; }
 
                 run.Preflight = PreflightReport.Parse(run.Session.OpeningOutput ?? "");
+                if (PlannedSignatureDrift(vm, run.Preflight) is PatchVerdict drifted)
+                {
+                    rec.Learn(run.Preflight.Release?.ToString(), run.Preflight.Signature, run.Preflight.Signature, null);
+                    run.Verdict = drifted;
+                    await run.CloseAsync().ConfigureAwait(false);
+                    return run;
+                }
                 var decision = PreflightDecision.Decide(run.Preflight, _options.Bundle, _options.Force, _runId);
                 rec.Learn(decision.FromVersion, decision.FromSignature, decision.FromSignature, decision.PreviousRun);
                 foreach (var step in decision.Steps) rec.Step(step);
@@ -112,6 +119,15 @@ namespace SysVmPatch.Engine.LivePatch
                 rec.Pause();
                 await run.CloseAsync().ConfigureAwait(false);
             }
+        }
+
+        // A saved plan was approved for the signature it saw; a VM that now runs another (patched or rolled back meanwhile) drifted.
+        private PatchVerdict? PlannedSignatureDrift(SystemVm vm, PreflightReport pre)
+        {
+            if (_options.PlannedSignatures == null || !_options.PlannedSignatures.TryGetValue(vm.Server + "/" + vm.Id, out var planned)) return null;
+            if (string.Equals(planned, pre.Signature, StringComparison.OrdinalIgnoreCase)) return null;
+            return new PatchVerdict(LivePatchStatus.Skipped, PatchStep.Drifted,
+                $"changed since the plan: the VM's scripts signature {planned} -> {pre.Signature ?? "none"}; make a new plan to patch it");
         }
 
         // The operator's own checks, right before the change; null when they passed (or there are none).

@@ -139,7 +139,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 ("id", r.Id), ("name", r.Name), ("systemvmtype", SystemVmTypeName(r.Type)), ("state", r.State), ("agentstate", AgentState(r)),
                 ("version", r.AgentVersion),
                 ("zoneid", vm.Host.Zone.Id), ("zonename", vm.Host.Zone.Name), ("podid", vm.Host.Zone.PodId), ("podname", vm.Host.Zone.PodName),
-                ("hostid", running ? vm.Host.Id : null), ("hostname", running ? vm.Host.Name : null), ("hypervisor", r.ApiHypervisor ?? vm.Host.Spec.Hypervisor),
+                ("hostid", running ? (r.MovedTo ?? vm.Host).Id : null), ("hostname", running ? (r.MovedTo ?? vm.Host).Name : null), ("hypervisor", r.ApiHypervisor ?? vm.Host.Spec.Hypervisor),
                 ("privateip", r.ApiPrivateIp ?? vm.PrivateIp), ("linklocalip", r.ApiLinkLocalIp ?? vm.LinkLocalIp), ("publicip", vm.PublicIp),
                 ("templateid", ResolvedLab.IdFor("template", r.TemplateVersion)), ("templatename", TemplateName(r)),
                 ("created", Timestamp(_created)), ("disconnected", running ? null : Timestamp(DateTimeOffset.UtcNow)));
@@ -153,7 +153,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             return Obj(
                 ("id", r.Id), ("name", r.Name), ("state", r.State), ("role", "VIRTUAL_ROUTER"),
                 ("zoneid", vm.Host.Zone.Id), ("zonename", vm.Host.Zone.Name), ("podid", vm.Host.Zone.PodId), ("podname", vm.Host.Zone.PodName),
-                ("hostid", running ? vm.Host.Id : null), ("hostname", running ? vm.Host.Name : null), ("hypervisor", r.ApiHypervisor ?? vm.Host.Spec.Hypervisor),
+                ("hostid", running ? (r.MovedTo ?? vm.Host).Id : null), ("hostname", running ? (r.MovedTo ?? vm.Host).Name : null), ("hypervisor", r.ApiHypervisor ?? vm.Host.Spec.Hypervisor),
                 ("linklocalip", r.ApiLinkLocalIp ?? vm.LinkLocalIp), ("publicip", vm.PublicIp), ("guestipaddress", r.ApiPrivateIp ?? vm.PrivateIp),
                 ("guestnetworkid", NetworkId(vm)), ("guestnetworkname", vm.Spec.VpcName is null ? vm.Spec.NetworkName : null),
                 ("vpcid", VpcId(vm)), ("vpcname", vm.Spec.VpcName),

@@ -156,6 +156,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
 
         /// <summary>What the API claims as the VM's scripts signature (router scriptsversion): a stale or fresh record.</summary>
         public void SetApiScriptsSignature(string labName, string md5) => UpdateVm(labName, r => r with { ScriptsSignature = md5 });
+        /// <summary>The API reports the VM on another host, as after a live migration (the lab VM itself stays where it is).</summary>
+        public void SetApiHost(string labName, string hostName) => UpdateVm(labName, r => r with { MovedTo = Lab.Host(hostName) });
         public void SetVmState(string labName, string state) => UpdateVm(labName, r => r with { State = state });
         public void SetTemplateVersion(string labName, string version) => UpdateVm(labName, r => r with { TemplateVersion = version });
         public void SetSoftwareVersion(string labName, string version) => UpdateVm(labName, r => r with { SoftwareVersion = version });

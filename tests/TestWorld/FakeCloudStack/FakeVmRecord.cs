@@ -50,6 +50,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         public string? ApiPrivateIp { get; init; }
         /// <summary>What the API reports as the hypervisor (VMware VMs are reached on their private IP); null: the host's.</summary>
         public string? ApiHypervisor { get; init; }
+        /// <summary>The host the API says the VM runs on after a migration the lab does not perform; null: its lab host.</summary>
+        public LabHost? MovedTo { get; init; }
         /// <summary>How many times a cleanup restart recreated it.</summary>
         public int RecreateCount { get; init; }
     }
