@@ -16,6 +16,7 @@
     FormatsToProcess     = @(
         'module/SysVmPatch.Format.ps1xml'
         'module/SysVmPatch.History.Format.ps1xml'
+        'module/SysVmPatch.Fleet.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Connect-SysVmCloud'
@@ -26,6 +27,8 @@
         'Invoke-LivePatch'
         'Restart-SysVm'
         'Get-PatchHistory'
+        'Invoke-SysVmCommand'
+        'Enter-SysVm'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
