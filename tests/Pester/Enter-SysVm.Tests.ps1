@@ -20,27 +20,41 @@ BeforeAll {
     function Invoke-ShellUnderTerminal {
         <#
         Runs Enter-SysVm on the VM in a fresh pwsh under `script` (a pseudo-terminal, as an operator's console), types
-        each of $Keys after $DelaySec seconds (pwsh and the connection start first), and returns the terminal's text
-        and the exit code of that pwsh, which exits with $LASTEXITCODE.
+        each of $Keys (printf %b escapes) once the remote prompt has appeared, 3 seconds apart, and returns the
+        terminal's text (script's typescript) and the exit code of that pwsh, which exits with $LASTEXITCODE.
         #>
-        param([string] $VmName, [string[]] $Keys, [int] $DelaySec = 12)
+        param([string] $VmName, [string[]] $Keys)
         $lab = Get-LabState
-        $child = Join-Path $TestDrive "enter-$([guid]::NewGuid().ToString('n')).ps1"
+        $id = [guid]::NewGuid().ToString('n')
+        $child = Join-Path $TestDrive "enter-$id.ps1"
+        $typescript = Join-Path $TestDrive "terminal-$id.txt"
+        $ended = Join-Path $TestDrive "ended-$id"
         Set-Content -LiteralPath $child -Value @"
 . '$PSScriptRoot/common.ps1'
 Connect-Lab -Name lab | Out-Null
 Enter-SysVm '$VmName' -KeyFile '$($lab.KeyFile)' -KnownHostsFile '$($lab.KnownHostsFile)' -HistoryPath '$TestDrive/enter-history.jsonl'
 exit `$LASTEXITCODE
 "@
-        $feed = Join-Path $TestDrive "keys-$([guid]::NewGuid().ToString('n')).sh"
-        $lines = @("sleep $DelaySec")
-        foreach ($k in $Keys) { $lines += "printf '%b' '$($k.Replace("'", "'\''"))'"; $lines += 'sleep 3' }
-        # stdin stays open until the shell has ended, as a keyboard does.
-        $lines += 'sleep 60'
-        Set-Content -LiteralPath $feed -Value ($lines -join "`n")
+        $typed = foreach ($k in $Keys) { "  printf '%b' '$($k.Replace("'", "'\''"))'; sleep 3" }
         $pwsh = (@(Get-PwshCommand) + @('-NoProfile', '-File', $child)) -join ' '
-        $text = & bash -c "bash '$feed' | script -qefc `"$pwsh`" /dev/null" 2>&1
-        [pscustomobject]@{ Text = ($text -join "`n"); ExitCode = $LASTEXITCODE }
+        # The keyboard: waits for the VM's prompt in the typescript (a slow machine takes its time to get there), types,
+        # and keeps stdin open until the session has ended, as a keyboard does; then it ends by itself.
+        $driver = Join-Path $TestDrive "drive-$id.sh"
+        Set-Content -LiteralPath $driver -Value @"
+keys() {
+  for i in `$(seq 360); do grep -q 'root@' '$typescript' 2>/dev/null && break; sleep 0.5; done
+  sleep 1
+$($typed -join "`n")
+  while [ ! -e '$ended' ]; do sleep 0.5; done
+}
+script -qefc '$pwsh' '$typescript' < <(keys)
+rc=`$?
+touch '$ended'
+exit `$rc
+"@
+        & bash $driver | Out-Null
+        $exitCode = $LASTEXITCODE
+        [pscustomobject]@{ Text = (Get-Content -Raw -LiteralPath $typescript); ExitCode = $exitCode }
     }
 }
 

@@ -141,9 +141,11 @@ Describe "Invoke-SysVmCommand against the test world$labNote" -Skip:($null -ne $
         & ssh-keygen -q -t ed25519 -N '' -f $otherKey | Out-Null
         $otherPub = ((Get-Content -LiteralPath "$otherKey.pub") -split ' ')[0..1] -join ' '
         $knownHosts = Join-Path $TestDrive 'changed_known_hosts'
-        Get-Content -LiteralPath $lab.KnownHostsFile | ForEach-Object {
-            if ($_ -like "[$($changed.LinkLocalIp)]:3922 *") { "[$($changed.LinkLocalIp)]:3922 $otherPub" } else { $_ }
-        } | Set-Content -LiteralPath $knownHosts
+        # StartsWith, not -like: the brackets of "[address]:port" are a wildcard set to -like.
+        $entry = "[$($changed.LinkLocalIp)]:3922 "
+        $lines = @(Get-Content -LiteralPath $lab.KnownHostsFile)
+        @($lines | Where-Object { $_.StartsWith($entry) }).Count | Should -Be 1 -Because "the lab's known_hosts names $($changed.Name) once"
+        $lines | ForEach-Object { if ($_.StartsWith($entry)) { $entry + $otherPub } else { $_ } } | Set-Content -LiteralPath $knownHosts
 
         $errors = $null
         $history = New-HistoryPath
