@@ -32,13 +32,16 @@ BeforeAll {
         Set-Content -LiteralPath $child -Value @"
 . '$PSScriptRoot/common.ps1'
 Connect-Lab -Name lab | Out-Null
-Enter-SysVm '$VmName' -KeyFile '$($lab.KeyFile)' -KnownHostsFile '$($lab.KnownHostsFile)' -HistoryPath '$TestDrive/enter-history.jsonl'
-exit `$LASTEXITCODE
+try {
+    Enter-SysVm '$VmName' -KeyFile '$($lab.KeyFile)' -KnownHostsFile '$($lab.KnownHostsFile)' -HistoryPath '$TestDrive/enter-history.jsonl'
+    exit `$LASTEXITCODE
+}
+finally { New-Item -ItemType File -Path '$ended' -Force | Out-Null }
 "@
         $typed = foreach ($k in $Keys) { "  printf '%b' '$($k.Replace("'", "'\''"))'; sleep 3" }
         $pwsh = (@(Get-PwshCommand) + @('-NoProfile', '-File', $child)) -join ' '
         # The keyboard: waits for the VM's prompt in the typescript (a slow machine takes its time to get there), types,
-        # and keeps stdin open until the session has ended, as a keyboard does; then it ends by itself.
+        # and keeps stdin open until the pwsh under script says it ended (script itself ends only at end of input).
         $driver = Join-Path $TestDrive "drive-$id.sh"
         Set-Content -LiteralPath $driver -Value @"
 keys() {
@@ -48,9 +51,6 @@ $($typed -join "`n")
   while [ ! -e '$ended' ]; do sleep 0.5; done
 }
 script -qefc '$pwsh' '$typescript' < <(keys)
-rc=`$?
-touch '$ended'
-exit `$rc
 "@
         & bash $driver | Out-Null
         $exitCode = $LASTEXITCODE
