@@ -21,7 +21,7 @@ BeforeAll {
         <#
         Runs Enter-SysVm on the VM in a fresh pwsh under `script` (a pseudo-terminal, as an operator's console), types
         each of $Keys (printf %b escapes) once the remote prompt has appeared, 3 seconds apart, and returns the
-        terminal's text (script's typescript) and the exit code of that pwsh, which exits with $LASTEXITCODE.
+        terminal's text (script's typescript) and $LASTEXITCODE in that pwsh after Enter-SysVm returned.
         #>
         param([string] $VmName, [string[]] $Keys)
         $lab = Get-LabState
@@ -32,29 +32,29 @@ BeforeAll {
         Set-Content -LiteralPath $child -Value @"
 . '$PSScriptRoot/common.ps1'
 Connect-Lab -Name lab | Out-Null
+`$code = 'no exit code'
 try {
     Enter-SysVm '$VmName' -KeyFile '$($lab.KeyFile)' -KnownHostsFile '$($lab.KnownHostsFile)' -HistoryPath '$TestDrive/enter-history.jsonl'
-    exit `$LASTEXITCODE
+    `$code = `$LASTEXITCODE
 }
-finally { New-Item -ItemType File -Path '$ended' -Force | Out-Null }
+finally { Set-Content -LiteralPath '$ended' -Value `$code }
 "@
         $typed = foreach ($k in $Keys) { "  printf '%b' '$($k.Replace("'", "'\''"))'; sleep 3" }
         $pwsh = (@(Get-PwshCommand) + @('-NoProfile', '-File', $child)) -join ' '
         # The keyboard: waits for the VM's prompt in the typescript (a slow machine takes its time to get there), types,
-        # and keeps stdin open until the pwsh under script says it ended (script itself ends only at end of input).
+        # and keeps stdin open until the pwsh under script wrote $LASTEXITCODE (script itself ends only at end of input).
         $driver = Join-Path $TestDrive "drive-$id.sh"
         Set-Content -LiteralPath $driver -Value @"
 keys() {
   for i in `$(seq 360); do grep -q 'root@' '$typescript' 2>/dev/null && break; sleep 0.5; done
   sleep 1
 $($typed -join "`n")
-  while [ ! -e '$ended' ]; do sleep 0.5; done
+  for i in `$(seq 600); do [ -e '$ended' ] && break; sleep 0.5; done
 }
 script -qefc '$pwsh' '$typescript' < <(keys)
 "@
         & bash $driver | Out-Null
-        $exitCode = $LASTEXITCODE
-        [pscustomobject]@{ Text = (Get-Content -Raw -LiteralPath $typescript); ExitCode = $exitCode }
+        [pscustomobject]@{ Text = (Get-Content -Raw -LiteralPath $typescript); ExitCode = (Get-Content -LiteralPath $ended) }
     }
 }
 
@@ -150,8 +150,10 @@ Describe "Enter-SysVm against the test world$labNote" -Skip:($null -ne $labSkipR
     }
 
     It 'passes Ctrl+C to the remote side: it interrupts the remote command, not the local shell' -Skip:($null -ne $terminalSkipReason) {
-        $run = Invoke-ShellUnderTerminal -VmName $vm.Name -Keys @('sleep 120\n', '\003', 'echo "after=$((20+22))"; exit 4\n')
+        # Interrupted, the sleep fails and && skips the echo; not interrupted, "finished-2" comes after 120 s.
+        $run = Invoke-ShellUnderTerminal -VmName $vm.Name -Keys @('sleep 120 && echo finished-$((1+1))\n', '\003', 'echo "after=$((20+22))"; exit 4\n')
         $run.Text | Should -Match 'after=42'
+        $run.Text | Should -Not -Match 'finished-2'
         $run.ExitCode | Should -Be 4
     }
 }
