@@ -9,6 +9,7 @@ using SysVmPatch.Engine.History;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.Ssh;
 using SysVmPatch.Tests.History;
+using SysVmPatch.Tests.LivePatch;
 using Xunit;
 
 namespace SysVmPatch.Tests.Fleet
@@ -34,11 +35,11 @@ namespace SysVmPatch.Tests.Fleet
         };
 
         private async Task<(List<VmCommandResult> Results, List<VmAccessException> Failures, FleetCommandSummary Summary)> Run(
-            ISshClient ssh, IReadOnlyList<SystemVm> vms, FleetCommandOptions options, CancellationToken cancellationToken = default)
+            MemorySsh ssh, IReadOnlyList<SystemVm> vms, FleetCommandOptions options, CancellationToken cancellationToken = default)
         {
             var results = new ConcurrentQueue<VmCommandResult>();
             var failures = new ConcurrentQueue<VmAccessException>();
-            var runner = new FleetCommandRunner(ssh, new SshRouteOptions(), new HistoryRecorder(_store, null));
+            var runner = new FleetCommandRunner(ssh.Client, new SshRouteOptions(), new HistoryRecorder(_store, null));
             var summary = await runner.RunAsync(vms, options, "run-1", results.Enqueue, failures.Enqueue, cancellationToken);
             return (results.ToList(), failures.ToList(), summary);
         }
@@ -160,57 +161,38 @@ namespace SysVmPatch.Tests.Fleet
             Assert.Contains("command", ex.Message);
         }
 
-        /// <summary>A transport answering from memory that counts how many commands run at once.</summary>
-        private sealed class MemorySsh : ISshClient
+        /// <summary>
+        /// The scripted transport with commands that take <see cref="Delay"/>, may fail per VM, and are counted: how
+        /// many ran, and the most at once.
+        /// </summary>
+        private sealed class MemorySsh
         {
             private int _running;
             private int _most;
+            public MemorySsh() { Client = new ScriptedSsh { AnswerAsync = RunAsync }; }
+            public ScriptedSsh Client { get; }
             public TimeSpan Delay { get; init; } = TimeSpan.Zero;
             public Func<string, SshCommandResult> Answer { get; init; } = vm => new SshCommandResult(0, vm + "\n", "");
             public Func<string, Exception?> Fail { get; init; } = _ => null;
             public event Action<string>? Started;
             public ConcurrentQueue<SshCommand> Commands { get; } = new();
-            public ConcurrentQueue<string> Opened { get; } = new();
+            public ConcurrentQueue<string> Opened => Client.Opened;
             public int MostAtOnce => Volatile.Read(ref _most);
-            public int ConnectionsOpened => Opened.Count;
-            public bool SharesConnections => true;
 
-            public Task<ISshSession> OpenAsync(string vmName, SshRoute route, CancellationToken cancellationToken) => OpenAsync(vmName, route, "", cancellationToken);
-
-            public Task<ISshSession> OpenAsync(string vmName, SshRoute route, string openingCommand, CancellationToken cancellationToken)
+            private async Task<SshCommandResult> RunAsync(string vm, SshCommand command, CancellationToken cancellationToken)
             {
-                Opened.Enqueue(vmName);
-                return Task.FromResult<ISshSession>(new Session(this, vmName, route));
-            }
-
-            public void Dispose() { }
-
-            private sealed class Session : ISshSession
-            {
-                private readonly MemorySsh _owner;
-                public Session(MemorySsh owner, string vm, SshRoute route) { _owner = owner; VmName = vm; Route = route; }
-                public string VmName { get; }
-                public SshRoute Route { get; }
-                public string? OpeningOutput => null;
-
-                public async Task<SshCommandResult> RunAsync(SshCommand command, CancellationToken cancellationToken)
+                Commands.Enqueue(command);
+                int now = Interlocked.Increment(ref _running);
+                for (int seen = Volatile.Read(ref _most); now > seen; seen = Volatile.Read(ref _most))
+                    if (Interlocked.CompareExchange(ref _most, now, seen) == seen) break;
+                try
                 {
-                    _owner.Commands.Enqueue(command);
-                    int now = Interlocked.Increment(ref _owner._running);
-                    for (int seen = Volatile.Read(ref _owner._most); now > seen; seen = Volatile.Read(ref _owner._most))
-                        if (Interlocked.CompareExchange(ref _owner._most, now, seen) == seen) break;
-                    try
-                    {
-                        _owner.Started?.Invoke(VmName);
-                        await Task.Delay(_owner.Delay, cancellationToken);
-                        if (_owner.Fail(VmName) is Exception e) throw e;
-                        return _owner.Answer(VmName);
-                    }
-                    finally { Interlocked.Decrement(ref _owner._running); }
+                    Started?.Invoke(vm);
+                    await Task.Delay(Delay, cancellationToken);
+                    if (Fail(vm) is Exception e) throw e;
+                    return Answer(vm);
                 }
-
-                public Task CloseAsync() => Task.CompletedTask;
-                public void Dispose() { }
+                finally { Interlocked.Decrement(ref _running); }
             }
         }
     }
