@@ -24,6 +24,7 @@
     FormatsToProcess     = @(
         'module/SysVmPatch.Format.ps1xml'
         'module/SysVmPatch.History.Format.ps1xml'
+        'module/SysVmPatch.Fleet.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Connect-SysVmCloud'
@@ -35,6 +36,8 @@
         'New-LivePatchPlan'
         'Restart-SysVm'
         'Get-PatchHistory'
+        'Invoke-SysVmCommand'
+        'Enter-SysVm'
         'ConvertTo-SysVmJson'
     )
     DscResourcesToExport = @('SysVmPatchCompliance')

@@ -44,6 +44,8 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             EngineErrorKind.ReadError => ErrorCategory.ReadError,
             EngineErrorKind.OperationStopped => ErrorCategory.OperationStopped,
             EngineErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
+            EngineErrorKind.SecurityError => ErrorCategory.SecurityError,
+            EngineErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
             _ => ErrorCategory.InvalidResult,
         };
 

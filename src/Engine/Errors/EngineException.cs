@@ -12,6 +12,10 @@ namespace SysVmPatch.Engine.Errors
         InvalidResult,
         OperationStopped,
         OperationTimeout,
+        /// <summary>A security check refused to go on (a host key not known or changed, a key refused).</summary>
+        SecurityError,
+        /// <summary>The object exists but is not in a state to be used (a stopped VM).</summary>
+        ResourceUnavailable,
     }
 
     /// <summary>

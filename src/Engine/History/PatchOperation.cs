@@ -13,5 +13,9 @@ namespace SysVmPatch.Engine.History
         Restart,
         /// <summary>Destroy and recreate of a system VM or router so it picks up the current template.</summary>
         Recreate,
+        /// <summary>A shell command run on the VM over SSH (a fleet command): the command text and its exit code.</summary>
+        Command,
+        /// <summary>An interactive shell opened on the VM over SSH: who, when, for how long and its exit code.</summary>
+        Shell,
     }
 }

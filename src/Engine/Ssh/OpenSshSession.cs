@@ -102,13 +102,13 @@ namespace SysVmPatch.Engine.Ssh
             // is the best the run can do), so count it.
             if (_controlPath == null || !File.Exists(_controlPath)) _client.CountConnection();
             var args = new List<string> { "-F", _configPath, "-T", _alias, "--", command.Text };
-            using var process = RunningProcess.Start(_client.SshPath, args, command.WriteStdin, command.OnStdoutLine, cancellationToken, command.ReadStdout);
+            using var process = RunningProcess.Start(_client.SshPath, args, command.WriteStdin, command.OnStdoutLine, cancellationToken, command.ReadStdout, command.MaxOutputBytes);
             var outcome = await process.WaitAsync(command.Timeout, cancellationToken).ConfigureAwait(false);
             if (outcome.TimedOut)
                 throw new SshException(SshErrorKind.CommandTimedOut, $"{VmName}: the command did not finish within {command.Timeout.TotalSeconds:0} s and was stopped.", Route.Target.ToString());
             if (outcome.ExitCode == 255)
                 throw SshErrorClassifier.Classify(Route, VmName, outcome.Stderr);
-            return new SshCommandResult(outcome.ExitCode, outcome.Stdout, outcome.Stderr);
+            return new SshCommandResult(outcome.ExitCode, outcome.Stdout, outcome.Stderr) { StdoutTruncated = outcome.StdoutTruncated, StderrTruncated = outcome.StderrTruncated };
         }
 
         // The master ends once its stdin closes and the remote side has said goodbye; after 5 s it is killed.

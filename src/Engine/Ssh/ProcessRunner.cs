@@ -9,7 +9,11 @@ using System.Threading.Tasks;
 namespace SysVmPatch.Engine.Ssh
 {
     /// <summary>How a child process ended.</summary>
-    internal sealed record ProcessOutcome(int ExitCode, string Stdout, string Stderr, bool TimedOut, bool Killed);
+    internal sealed record ProcessOutcome(int ExitCode, string Stdout, string Stderr, bool TimedOut, bool Killed)
+    {
+        public bool StdoutTruncated { get; init; }
+        public bool StderrTruncated { get; init; }
+    }
 
     /// <summary>
     /// A started child process with its stdout/stderr read as they come, its stdin fed by a writer, and an
@@ -24,6 +28,11 @@ namespace SysVmPatch.Engine.Ssh
         private Task _stdinTask = Task.CompletedTask;
         private CancellationTokenSource? _stdinCancel;
         private Task _stdoutReader = Task.CompletedTask;
+        private Task _stderrReader = Task.CompletedTask;
+        // Bounded mode: both streams read as raw bytes, kept up to a limit (a line reader would hold a line without
+        // end in memory whole).
+        private BoundedOutput? _boundedOut;
+        private BoundedOutput? _boundedErr;
         private volatile bool _killed;
         // Stdout listeners run one at a time and never after WaitAsync returns: callers change their own lists
         // from the listener, and a killed ssh's pipe (held by a master or a remote child) can keep delivering lines.
@@ -37,7 +46,7 @@ namespace SysVmPatch.Engine.Ssh
         public Task Exited => _exited.Task;
 
         public static RunningProcess Start(string fileName, IReadOnlyList<string> arguments, Func<Stream, CancellationToken, Task>? writeStdin, Action<string>? onStdoutLine, CancellationToken stdinToken,
-            Func<Stream, CancellationToken, Task>? readStdout = null)
+            Func<Stream, CancellationToken, Task>? readStdout = null, long? maxOutputBytes = null)
         {
             var psi = new ProcessStartInfo(fileName, CommandLine.Join(arguments))
             {
@@ -74,7 +83,14 @@ namespace SysVmPatch.Engine.Ssh
                 lock (running._stderr) running._stderr.Append(e.Data).Append('\n');
             };
             process.Start();
-            if (readStdout == null) process.BeginOutputReadLine();
+            if (maxOutputBytes != null && readStdout == null)
+            {
+                running._boundedOut = new BoundedOutput(maxOutputBytes);
+                running._boundedErr = new BoundedOutput(maxOutputBytes);
+                running._stdoutReader = ReadBounded(process.StandardOutput.BaseStream, running._boundedOut);
+                running._stderrReader = ReadBounded(process.StandardError.BaseStream, running._boundedErr);
+            }
+            else if (readStdout == null) process.BeginOutputReadLine();
             else
             {
                 // Binary output (a download): the reader gets the raw stream; nothing is kept as text.
@@ -84,7 +100,7 @@ namespace SysVmPatch.Engine.Ssh
                     finally { try { process.StandardOutput.BaseStream.CopyTo(Stream.Null); } catch (IOException) { } }
                 });
             }
-            process.BeginErrorReadLine();
+            if (running._boundedErr == null) process.BeginErrorReadLine();
             running._stdinTask = Task.Run(async () =>
             {
                 var stdin = process.StandardInput.BaseStream;
@@ -106,6 +122,15 @@ namespace SysVmPatch.Engine.Ssh
             });
             return running;
         }
+
+        // A thread of its own: the read blocks until the pipe closes.
+        private static Task ReadBounded(Stream source, BoundedOutput into) =>
+            Task.Factory.StartNew(() =>
+            {
+                try { into.ReadToEnd(source); }
+                catch (IOException) { }
+                catch (ObjectDisposedException) { }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         /// <summary>Waits for the end; kills the process at the timeout or on cancellation (then rethrows it).</summary>
         public async Task<ProcessOutcome> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -134,15 +159,29 @@ namespace SysVmPatch.Engine.Ssh
                 await Task.Run(() => _process.WaitForExit()).ConfigureAwait(false);
             }
             CloseListener();
+            if (_boundedOut != null)
+            {
+                // The raw readers end at end of file; a killed client's pipes may stay open (see above): take what came.
+                var readers = Task.WhenAll(_stdoutReader, _stderrReader);
+                if (_killed) await Task.WhenAny(readers, Task.Delay(2000, CancellationToken.None)).ConfigureAwait(false);
+                else await readers.ConfigureAwait(false);
+            }
             try { await _stdinTask.ConfigureAwait(false); }
             catch (Exception) when (_killed) { }
-            try { await _stdoutReader.ConfigureAwait(false); }
-            catch (Exception) when (_killed || cancellationToken.IsCancellationRequested) { }
+            if (_boundedOut == null)
+            {
+                try { await _stdoutReader.ConfigureAwait(false); }
+                catch (Exception) when (_killed || cancellationToken.IsCancellationRequested) { }
+            }
             cancellationToken.ThrowIfCancellationRequested();
             string stdout, stderr;
-            lock (_stdout) stdout = _stdout.ToString();
-            lock (_stderr) stderr = _stderr.ToString();
-            return new ProcessOutcome(_process.HasExited ? _process.ExitCode : -1, stdout, stderr, timedOut, _killed);
+            lock (_stdout) stdout = _boundedOut?.Text() ?? _stdout.ToString();
+            stderr = StderrSoFar();
+            return new ProcessOutcome(_process.HasExited ? _process.ExitCode : -1, stdout, stderr, timedOut, _killed)
+            {
+                StdoutTruncated = _boundedOut?.Truncated ?? false,
+                StderrTruncated = _boundedErr?.Truncated ?? false,
+            };
         }
 
         // Waits for a listener call in progress, then lets no more through.
@@ -153,6 +192,7 @@ namespace SysVmPatch.Engine.Ssh
 
         public string StderrSoFar()
         {
+            if (_boundedErr != null) return _boundedErr.Text();
             lock (_stderr) return _stderr.ToString();
         }
 

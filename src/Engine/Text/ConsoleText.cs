@@ -33,6 +33,25 @@ namespace SysVmPatch.Engine.Text
         }
 
         /// <summary>
+        /// Several lines for a console (a VM's output in a table cell): each line cleaned as <see cref="Sanitize"/>
+        /// does, the line breaks kept; at most <paramref name="maxLines"/> lines, then a line saying how many more.
+        /// </summary>
+        public static string SanitizeLines(string? text, int maxLines = 20)
+        {
+            if (string.IsNullOrEmpty(text)) return "";
+            var lines = text!.Replace("\r\n", "\n").TrimEnd('\n').Split('\n');
+            var sb = new StringBuilder();
+            int shown = Math.Min(lines.Length, Math.Max(1, maxLines));
+            for (int i = 0; i < shown; i++)
+            {
+                if (i > 0) sb.Append('\n');
+                sb.Append(Sanitize(lines[i], 500));
+            }
+            if (lines.Length > shown) sb.Append('\n').Append("… ").Append((lines.Length - shown).ToString(CultureInfo.InvariantCulture)).Append(" more lines");
+            return sb.ToString();
+        }
+
+        /// <summary>
         /// Text shown as it is, with control characters written as escapes (\n, \x1b): for error messages that
         /// must show a refused value without letting it act on the console.
         /// </summary>

@@ -31,6 +31,8 @@ namespace SysVmPatch.InProcess.Infrastructure
         /// <summary>Verbose lines the host was given (only for runspaces whose pipelines write to the host).</summary>
         public List<string> VerboseLines => _ui.Verbose;
 
+        public List<string> HostLines => _ui.Lines;
+
         public override void SetShouldExit(int exitCode) { }
         public override void EnterNestedPrompt() => throw new NotSupportedException();
         public override void ExitNestedPrompt() => throw new NotSupportedException();
@@ -43,6 +45,8 @@ namespace SysVmPatch.InProcess.Infrastructure
             public Func<string, string?>? AnswerFor;
             public readonly List<string> Prompts = new List<string>();
             public readonly List<string> Verbose = new List<string>();
+            /// <summary>Lines written to the host (where "What if:" messages go).</summary>
+            public readonly List<string> Lines = new List<string>();
             public override PSHostRawUserInterface? RawUI => null;
 
             public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
@@ -63,7 +67,7 @@ namespace SysVmPatch.InProcess.Infrastructure
             public override SecureString ReadLineAsSecureString() => throw new NotSupportedException();
             public override void Write(string value) { }
             public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) { }
-            public override void WriteLine(string value) { }
+            public override void WriteLine(string value) { lock (Lines) Lines.Add(value); }
             public override void WriteErrorLine(string value) { }
             public override void WriteDebugLine(string message) { }
             public override void WriteProgress(long sourceId, ProgressRecord record) { }

@@ -57,8 +57,9 @@ namespace SysVmPatch.Tests.Contract
                 Assert.True(c.SupportsShouldProcess, name + " must support ShouldProcess");
                 Assert.Equal("High", c.ConfirmImpact);
             }
-            // ConvertTo only turns objects into text, as ConvertTo-Json does.
-            var readOnlyVerbs = new[] { "Get", "Compare", "Connect", "Disconnect", "ConvertTo" };
+            // ConvertTo only turns objects into text, as ConvertTo-Json does; Enter opens an interactive session, which
+            // changes nothing by itself (as Enter-PSSession, no -WhatIf).
+            var readOnlyVerbs = new[] { "Get", "Compare", "Connect", "Disconnect", "ConvertTo", "Enter" };
             foreach (var c in _meta.All.Where(c => !readOnlyVerbs.Contains(c.Verb)))
                 Assert.True(c.SupportsShouldProcess, c.Name + " changes state and must support ShouldProcess");
         }

@@ -17,6 +17,9 @@ namespace SysVmPatch.Tests.LivePatch
         public Func<string, SshCommand, SshCommandResult> Answer { get; init; } = (vm, _) =>
             new SshCommandResult(0, "OUTCOME-BEGIN\nstatus=Patched\nfrom_sig=old\nto_sig=new\nOUTCOME-END\n", "");
 
+        /// <summary>When set, answers instead of <see cref="Answer"/>, taking its time (a command that runs a while).</summary>
+        public Func<string, SshCommand, CancellationToken, Task<SshCommandResult>>? AnswerAsync { get; init; }
+
         public ConcurrentQueue<string> Opened { get; } = new();
         public ConcurrentQueue<string> Closed { get; } = new();
         public int ConnectionsOpened => Opened.Count;
@@ -45,7 +48,8 @@ namespace SysVmPatch.Tests.LivePatch
             public string VmName { get; }
             public SshRoute Route { get; }
             public string? OpeningOutput => "boot_done=1\nrelease=Cloudstack Release 4.18.0.0\nsignature=old\ntype=router\nservices=haproxy\nfree_kb=10000000\n";
-            public Task<SshCommandResult> RunAsync(SshCommand command, CancellationToken cancellationToken) => Task.FromResult(_owner.Answer(VmName, command));
+            public Task<SshCommandResult> RunAsync(SshCommand command, CancellationToken cancellationToken) =>
+                _owner.AnswerAsync?.Invoke(VmName, command, cancellationToken) ?? Task.FromResult(_owner.Answer(VmName, command));
             public Task CloseAsync() { _owner.Closed.Enqueue(VmName); return Task.CompletedTask; }
             public void Dispose() { }
         }

@@ -203,6 +203,46 @@ namespace SysVmPatch.Tests.Ssh
             Assert.Equal(6, client.ConnectionsOpened);
         }
 
+        [SshdFact]
+        public async Task Output_past_the_limit_is_read_and_dropped_and_the_real_exit_code_still_comes()
+        {
+            using var client = NewClient();
+            using var session = await client.OpenAsync("vm1", _fixture.Sshd.Route(viaJump: true), CancellationToken.None);
+            // 3 MB on stdout and 1 MB on stderr, far past the window of either transport's pipes: a reader that stopped
+            // at the limit would leave the command blocked until the timeout, instead of its exit code 6.
+            var big = await session.RunAsync(new SshCommand("head -c 3000000 /dev/zero | tr '\\0' x; head -c 1000000 /dev/zero | tr '\\0' y >&2; exit 6")
+            {
+                MaxOutputBytes = 10_000, Timeout = TimeSpan.FromSeconds(60),
+            }, CancellationToken.None);
+            Assert.Equal(6, big.ExitCode);
+            Assert.True(big.StdoutTruncated);
+            Assert.True(big.StderrTruncated);
+            Assert.Equal(new string('x', 10_000) + "\n", big.Stdout);
+            Assert.Equal(new string('y', 10_000) + "\n", big.Stderr);
+
+            var small = await session.RunAsync(new SshCommand("echo fits; echo also >&2") { MaxOutputBytes = 10_000 }, CancellationToken.None);
+            Assert.Equal("fits\n", small.Stdout);
+            Assert.Equal("also\n", small.Stderr);
+            Assert.False(small.StdoutTruncated || small.StderrTruncated);
+        }
+
+        [SshdFact]
+        public async Task A_line_without_end_is_bounded_by_the_limit_and_stopped_by_the_timeout()
+        {
+            using var client = NewClient();
+            using var session = await client.OpenAsync("vm1", _fixture.Sshd.Route(), CancellationToken.None);
+            // One endless line, for which a line reader would grow one string until the timeout: read raw, kept to 1000
+            // bytes, and the command still ends at its timeout.
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var ex = await Assert.ThrowsAsync<SshException>(() => session.RunAsync(new SshCommand("cat /dev/zero")
+            {
+                MaxOutputBytes = 1000, Timeout = TimeSpan.FromSeconds(3),
+            }, CancellationToken.None));
+            Assert.Equal(SshErrorKind.CommandTimedOut, ex.Kind);
+            _output.WriteLine($"stopped after {watch.Elapsed.TotalSeconds:0.0} s");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed.TotalSeconds:0} s");
+        }
+
         protected static string Hex(byte[] bytes)
         {
             var sb = new StringBuilder();

@@ -37,6 +37,15 @@ namespace SysVmPatch.Tests.Text
         }
 
         [Fact]
+        public void SanitizeLines_keeps_the_line_breaks_of_a_VMs_output_and_nothing_that_acts_on_the_console()
+        {
+            string vm = "Filesystem Size\r\n\u001b]0;title\u0007/dev/vda6 \u001b[2J1.8G\u202e\n\tlast\n";
+            Assert.Equal("Filesystem Size\n/dev/vda6 1.8G\n last", ConsoleText.SanitizeLines(vm));
+            Assert.Equal("1\n2\n… 3 more lines", ConsoleText.SanitizeLines("1\n2\n3\n4\n5\n", 2));
+            Assert.Equal("", ConsoleText.SanitizeLines(null));
+        }
+
+        [Fact]
         public void Messages_built_from_api_text_use_the_same_sanitizer()
         {
             string clean = CloudStackException.Clean("job failed: \u001b[31mhost on fire\u001b[0m\nsecond line");

@@ -81,8 +81,8 @@ namespace SysVmPatch.Engine.Ssh.SshNet
                 _broken = true;
                 throw new SshException(SshErrorKind.ConnectionLost, $"{VmName}: {SshErrorClassifier.Describe(SshErrorKind.ConnectionLost)} on {Route} ({ex.Message})", Route.Target.ToString(), ex);
             }
-            var stdout = new MemoryStream();
-            var stderr = new MemoryStream();
+            var stdout = new BoundedOutput(command.MaxOutputBytes);
+            var stderr = new BoundedOutput(command.MaxOutputBytes);
             // SSH.NET's output streams block their reader: read them on threads of their own, not the pool's.
             Task readOut = command.ReadStdout != null
                 ? Dedicated(() => command.ReadStdout(cmd.OutputStream, timeout.Token).GetAwaiter().GetResult())
@@ -112,14 +112,14 @@ namespace SysVmPatch.Engine.Ssh.SshNet
             }
             // A command killed by a signal has no exit status: -1 (never 255, which callers read as ssh failing).
             int exit = cmd.ExitStatus ?? -1;
-            return new SshCommandResult(exit, Decode(stdout), Decode(stderr));
+            return new SshCommandResult(exit, stdout.Text(), stderr.Text()) { StdoutTruncated = stdout.Truncated, StderrTruncated = stderr.Truncated };
         }
 
         private static Task Dedicated(Action action) =>
             Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         // Copies the stream to the buffer, handing complete lines to the callback as they arrive.
-        private static void Pump(Stream source, MemoryStream into, Action<string>? onLine)
+        private static void Pump(Stream source, BoundedOutput into, Action<string>? onLine)
         {
             var buffer = new byte[32 * 1024];
             var pending = new StringBuilder();
@@ -138,16 +138,6 @@ namespace SysVmPatch.Engine.Ssh.SshNet
                 }
             }
             if (onLine != null && pending.Length > 0) onLine(pending.ToString());
-        }
-
-        // Line by line, each ended by "\n", as the OpenSSH transport reads ssh's output: callers see the same text.
-        private static string Decode(MemoryStream stream)
-        {
-            var reader = new StringReader(new UTF8Encoding(false).GetString(stream.GetBuffer(), 0, (int)stream.Length));
-            var text = new StringBuilder();
-            string? line;
-            while ((line = reader.ReadLine()) != null) text.Append(line).Append('\n');
-            return text.ToString();
         }
 
         public Task CloseAsync() => Task.Run(Dispose);
