@@ -98,7 +98,7 @@ namespace SysVmPatch.Cmdlets.Commands
             try
             {
                 var servers = ServerResolver.Resolve(Connections, new[] { Server ?? Connections.Get(null).Name });
-                var query = new InventoryQuery { Names = new[] { WildcardPattern.Escape(Name) } };
+                var query = new InventoryQuery { Names = name => string.Equals(name, Name, StringComparison.OrdinalIgnoreCase) };
                 found = RunEngine((pump, ct) => InventoryReader.ReadAsync(servers, new[] { query }, ct));
             }
             catch (CloudStackSettingsException e) { Fail(e, "NotConnected", ErrorCategory.ConnectionError, Server); }
