@@ -61,6 +61,20 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         /// <summary>Every verbose line of a SysVmPatch cmdlet goes through the engine's sanitizer.</summary>
         protected new void WriteVerbose(string text) => base.WriteVerbose(ConsoleText.Sanitize(text));
 
+        /// <summary>Every progress record too: its activity and status name VMs and carry API values and VM output.</summary>
+        protected new void WriteProgress(ProgressRecord record) => base.WriteProgress(CleanProgress(record));
+
+        /// <summary>The record with its activity, status and current operation passed through the sanitizer.</summary>
+        internal static ProgressRecord CleanProgress(ProgressRecord record)
+        {
+            // ProgressRecord refuses an empty activity or status: text that was nothing but escapes becomes "-".
+            static string Clean(string text) { string clean = ConsoleText.Sanitize(text, 300); return clean.Length == 0 ? "-" : clean; }
+            record.Activity = Clean(record.Activity);
+            record.StatusDescription = Clean(record.StatusDescription);
+            if (record.CurrentOperation != null) record.CurrentOperation = ConsoleText.Sanitize(record.CurrentOperation, 300);
+            return record;
+        }
+
         public void Dispose()
         {
             if (_disposed) return;
