@@ -26,6 +26,7 @@
         'Invoke-LivePatch'
         'Restart-SysVm'
         'Get-PatchHistory'
+        'Clear-SysVmAttention'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -157,7 +157,7 @@ Describe 'Get-Help about_SysVmPatch' {
         $topic | Should -Match '(?m)^LONG DESCRIPTION'
     }
 
-    It 'walks through <_>' -ForEach @('Connect-SysVmCloud', 'Get-SystemVm', 'Compare-SysVmVersion', 'Invoke-LivePatch', 'Restart-SysVm', 'Get-PatchHistory') {
+    It 'walks through <_>' -ForEach @('Connect-SysVmCloud', 'Get-SystemVm', 'Compare-SysVmVersion', 'Invoke-LivePatch', 'Restart-SysVm', 'Get-PatchHistory', 'Clear-SysVmAttention') {
         $topic | Should -Match ([regex]::Escape($_))
     }
 

@@ -75,10 +75,14 @@ namespace SysVmPatch.Cmdlets.Infrastructure
             return record;
         }
 
+        /// <summary>Frees what a cmdlet holds for its whole run (an SSH client); PowerShell disposes every cmdlet, stopped or not.</summary>
+        protected virtual void ReleaseResources() { }
+
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
+            ReleaseResources();
             _stopping.Dispose();
             GC.SuppressFinalize(this);
         }

@@ -13,5 +13,7 @@ namespace SysVmPatch.Engine.History
         Restart,
         /// <summary>Destroy and recreate of a system VM or router so it picks up the current template.</summary>
         Recreate,
+        /// <summary>An operator cleared the attention mark a failed rollback left on a VM (Clear-SysVmAttention).</summary>
+        ClearAttention,
     }
 }
