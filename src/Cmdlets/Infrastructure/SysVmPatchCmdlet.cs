@@ -61,6 +61,13 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         /// <summary>Every verbose line of a SysVmPatch cmdlet goes through the engine's sanitizer.</summary>
         protected new void WriteVerbose(string text) => base.WriteVerbose(ConsoleText.Sanitize(text));
 
+        /// <summary>What -WhatIf prints and -Confirm asks names VMs and quotes what they say: sanitized like any console text.</summary>
+        protected new bool ShouldProcess(string target, string action) => base.ShouldProcess(ConsoleText.Sanitize(target), ConsoleText.Sanitize(action));
+
+        /// <summary>The multi-line form (a whole plan): each line sanitized, the line breaks kept.</summary>
+        protected new bool ShouldProcess(string verboseDescription, string verboseWarning, string caption) =>
+            base.ShouldProcess(ConsoleText.SanitizeLines(verboseDescription), ConsoleText.SanitizeLines(verboseWarning), ConsoleText.Sanitize(caption));
+
         /// <summary>Every progress record too: its activity and status name VMs and carry API values and VM output.</summary>
         protected new void WriteProgress(ProgressRecord record) => base.WriteProgress(CleanProgress(record));
 

@@ -32,6 +32,15 @@ namespace SysVmPatch.Engine.Text
             return sb.ToString();
         }
 
+        /// <summary>Like <see cref="Sanitize"/> for each line, keeping the line breaks: for a plan printed over several lines.</summary>
+        public static string SanitizeLines(string? text)
+        {
+            if (string.IsNullOrEmpty(text)) return "";
+            var lines = text!.Replace("\r\n", "\n").Split('\n');
+            for (int i = 0; i < lines.Length; i++) lines[i] = Sanitize(lines[i]);
+            return string.Join(Environment.NewLine, lines);
+        }
+
         /// <summary>
         /// Text shown as it is, with control characters written as escapes (\n, \x1b): for error messages that
         /// must show a refused value without letting it act on the console.
