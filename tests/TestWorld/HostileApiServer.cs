@@ -11,12 +11,13 @@ using SysVmPatch.TestWorld.Topology;
 namespace SysVmPatch.TestWorld
 {
     /// <summary>
-    /// `hostile-api --state &lt;file&gt;`: the fake management server alone (no namespaces, no root, no VMs to reach),
+    /// `hostile-api --state &lt;file&gt; [--parent &lt;pid&gt;]`: the fake management server alone (no namespaces, no root, no VMs to reach),
     /// answering with hostile values, for the Pester tests that check no escape sequence or control character from the
     /// API reaches a console stream: a router whose name carries an OSC title change, a colour, a bell, a line break
     /// and a bidi override; a template version that clears the screen; a host name with a hyperlink; and a rebootRouter
     /// job that fails with an error text full of them. Writes an owner-only JSON state file (Endpoint, ApiKey,
-    /// SecretKey, SkipCertificateCheck, the hostile router's id and name) and serves until stdin closes or SIGTERM.
+    /// SecretKey, SkipCertificateCheck, the hostile router's id and name) and serves until SIGTERM, or until the
+    /// process --parent names is gone (so a test that dies leaves no server behind).
     /// </summary>
     internal static class HostileApiServer
     {
@@ -25,8 +26,15 @@ namespace SysVmPatch.TestWorld
 
         public static async Task<int> RunAsync(string[] args)
         {
-            string? statePath = args.Length == 2 && args[0] == "--state" ? args[1] : null;
-            if (statePath is null) { Console.Error.WriteLine("usage: SysVmPatch.TestWorld hostile-api --state <file>"); return 2; }
+            string? statePath = null;
+            int? parent = null;
+            for (int i = 0; i + 1 < args.Length; i += 2)
+            {
+                if (args[i] == "--state") statePath = args[i + 1];
+                else if (args[i] == "--parent" && int.TryParse(args[i + 1], out int pid)) parent = pid;
+                else statePath = null;
+            }
+            if (statePath is null) { Console.Error.WriteLine("usage: SysVmPatch.TestWorld hostile-api --state <file> [--parent <pid>]"); return 2; }
 
             var lab = new ResolvedLab(LabSpec.Generate(1, 1, 3));
             await using var server = await FakeCloudStackServer.StartAsync(lab, null,
@@ -51,12 +59,22 @@ namespace SysVmPatch.TestWorld
 
             using var stop = new CancellationTokenSource();
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            // stdin closing (the test's process gone) ends the server too, so none is left behind.
-            _ = Task.Run(() => { while (Console.In.Read() >= 0) { } stop.Cancel(); });
+            if (parent is int watched) _ = WatchParentAsync(watched, stop);
             try { await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { }
             File.Delete(statePath);
             return 0;
+        }
+
+        private static async Task WatchParentAsync(int pid, CancellationTokenSource stop)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try { using var p = System.Diagnostics.Process.GetProcessById(pid); if (p.HasExited) break; }
+                catch (ArgumentException) { break; }
+                await Task.Delay(1000).ConfigureAwait(false);
+            }
+            stop.Cancel();
         }
 
         private static void WriteOwnerOnly(string path, string text)
