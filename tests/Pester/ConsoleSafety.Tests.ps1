@@ -79,12 +79,13 @@ Connect-SysVmCloud -Url `$state.Endpoint -ApiKey `$state.ApiKey -SecretKey `$sec
     }
 
     function Assert-ConsoleSafe {
-        # Each stream on its own, so a failure names the stream that leaked.
+        # Every stream checked, and every one that leaked named, so one failure shows all of them.
         param([Parameter(Mandatory)] $Captured)
-        foreach ($stream in 'Output', 'Errors', 'Warnings', 'Verbose', 'Progress') {
+        $leaks = foreach ($stream in 'Output', 'Errors', 'Warnings', 'Verbose', 'Progress') {
             $found = Get-ConsoleHazard -Text (@($Captured.$stream) -join "`n")
-            $found | Should -BeNullOrEmpty -Because "the $stream stream must carry no escape sequence or control character"
+            if ($found) { "$stream carries $($found -join ' ')" }
         }
+        @($leaks) | Should -BeNullOrEmpty -Because 'no stream may carry an escape sequence or control character'
     }
 }
 
