@@ -46,7 +46,7 @@ namespace SysVmPatch.TestWorld
             server.SetHostAgentVersion(router.Host.Name, "\u001b]8;;http://evil.example/\u0007click\u001b]8;;\u0007");
             for (int i = 0; i < 100; i++) server.Faults.FailJob(router.Id, "rebootRouter", "reboot failed:" + Payload + " host on fire\u001b[0m");
 
-            WriteOwnerOnly(statePath, JsonWriter.Write(new Dictionary<string, object?>
+            ManagementServerCompanion.WriteOwnerOnly(statePath, JsonWriter.Write(new Dictionary<string, object?>
             {
                 ["Endpoint"] = server.Endpoint.ToString(),
                 ["ApiKey"] = server.ApiKey,
@@ -75,13 +75,6 @@ namespace SysVmPatch.TestWorld
                 await Task.Delay(1000).ConfigureAwait(false);
             }
             stop.Cancel();
-        }
-
-        private static void WriteOwnerOnly(string path, string text)
-        {
-            File.WriteAllText(path, "");
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.WriteAllText(path, text);
         }
     }
 }
