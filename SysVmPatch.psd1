@@ -39,6 +39,7 @@
         'Invoke-SysVmCommand'
         'Enter-SysVm'
         'ConvertTo-SysVmJson'
+        'Clear-SysVmAttention'
     )
     DscResourcesToExport = @('SysVmPatchCompliance')
     FunctionsToExport    = @()

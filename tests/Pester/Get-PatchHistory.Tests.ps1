@@ -213,3 +213,38 @@ Describe 'Get-PatchHistory' {
         }
     }
 }
+
+Describe 'The history a cmdlet writes is owner-only' {
+    BeforeAll {
+        $onWindows = [Environment]::OSVersion.Platform -eq [PlatformID]::Win32NT
+        # A new store folder, written by Invoke-LivePatch failing a VM it cannot reach (nothing remote happens).
+        $folder = Join-Path $TestDrive 'owner-only/SysVmPatch'
+        $bundle = New-TestBundle -Path (Join-Path $TestDrive 'owner-only-bundle')
+        New-TestVm -Name 'r-80-VM' | Invoke-LivePatch -BundlePath $bundle.Path -TargetVersion 4.19.1 -Confirm:$false `
+            -HistoryPath "$folder/" -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        $file = Join-Path $folder 'history.jsonl'
+    }
+
+    It 'holds the record' {
+        @(Get-PatchHistory -Path $file -VmName 'r-80-VM').Count | Should -Be 1
+    }
+
+    It 'on Unix: the folder is 0700 and the file 0600' {
+        if ($onWindows) { Set-ItResult -Skipped -Because 'Unix file modes; on Windows the ACL test below applies'; return }
+        (Get-Item -LiteralPath $folder).UnixMode | Should -Be 'drwx------'
+        (Get-Item -LiteralPath $file).UnixMode | Should -Be '-rw-------'
+    }
+
+    It 'on Windows: the folder and the file have a protected DACL that admits only the current user' {
+        if (-not $onWindows) { Set-ItResult -Skipped -Because 'Windows ACLs: this is not Windows (the Unix modes test above applies)'; return }
+        $user = [System.Security.Principal.WindowsIdentity]::GetCurrent().User
+        foreach ($path in $folder, $file) {
+            $acl = Get-Acl -LiteralPath $path
+            $acl.AreAccessRulesProtected | Should -BeTrue -Because "$path must not inherit its parent's entries"
+            $rules = @($acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]))
+            $rules.Count | Should -Be 1 -Because "$path must admit only the user"
+            $rules[0].IdentityReference | Should -Be $user
+            "$($rules[0].AccessControlType)" | Should -Be 'Allow'
+        }
+    }
+}

@@ -157,7 +157,7 @@ Describe 'Get-Help about_SysVmPatch' {
         $topic | Should -Match '(?m)^LONG DESCRIPTION'
     }
 
-    It 'walks through <_>' -ForEach @('Connect-SysVmCloud', 'Get-SystemVm', 'Compare-SysVmVersion', 'Invoke-LivePatch', 'Restart-SysVm', 'Get-PatchHistory', 'Invoke-SysVmCommand', 'Enter-SysVm') {
+    It 'walks through <_>' -ForEach @('Connect-SysVmCloud', 'Get-SystemVm', 'Compare-SysVmVersion', 'Invoke-LivePatch', 'Restart-SysVm', 'Get-PatchHistory', 'Invoke-SysVmCommand', 'Enter-SysVm', 'Clear-SysVmAttention') {
         $topic | Should -Match ([regex]::Escape($_))
     }
 

@@ -33,21 +33,6 @@ BeforeAll {
         }
     }
 
-    function Get-WhatIfText {
-        # What -WhatIf prints goes to the host, not to a stream; a transcript records it. Non-terminating errors
-        # come back separately (the script block's own -ErrorVariable would live in its own scope).
-        param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)
-        $transcript = Join-Path $TestDrive ("transcript-" + [guid]::NewGuid().ToString('n') + '.txt')
-        Start-Transcript -LiteralPath $transcript | Out-Null
-        try { $all = @(& $ScriptBlock 2>&1) }
-        finally { Stop-Transcript | Out-Null }
-        [pscustomobject]@{
-            Output = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
-            Errors = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
-            Text   = (Get-Content -Raw -LiteralPath $transcript)
-        }
-    }
-
     $bundle = New-TestBundle -Path (Join-Path $TestDrive 'bundle')
     Disconnect-All
 }

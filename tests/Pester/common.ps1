@@ -319,3 +319,18 @@ function Assert-StepSucceeded {
     param([Parameter(Mandatory)] $Step, [Parameter(Mandatory)] [string] $What)
     if ($Step.ExitCode -ne 0) { throw "$What failed (exit code $($Step.ExitCode)):`n$($Step.Output)`n$($Step.Error)" }
 }
+
+function Get-WhatIfText {
+    # What -WhatIf prints goes to the host, not to a stream; a transcript records it. Non-terminating errors
+    # come back separately (the script block's own -ErrorVariable would live in its own scope).
+    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+    $transcript = Join-Path $TestDrive ("transcript-" + [guid]::NewGuid().ToString('n') + '.txt')
+    Start-Transcript -LiteralPath $transcript | Out-Null
+    try { $all = @(& $ScriptBlock 2>&1) }
+    finally { Stop-Transcript | Out-Null }
+    [pscustomobject]@{
+        Output = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+        Errors = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        Text   = (Get-Content -Raw -LiteralPath $transcript)
+    }
+}

@@ -48,7 +48,7 @@ namespace SysVmPatch.TestWorld
             return server;
         }
 
-        private static void WriteOwnerOnly(string path, string text)
+        internal static void WriteOwnerOnly(string path, string text)
         {
             File.WriteAllText(path, "");
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -85,10 +85,10 @@ namespace SysVmPatch.Cmdlets.Commands
         private static ComparisonRequest Reporting(ComparisonRequest request, PipelinePump pump) => request with
         {
             Verbose = pump.Verbose,
-            Progress = p => pump.Post(c => c.WriteProgress(new ProgressRecord(ProgressActivityId, ProgressActivity, $"{p.Done} of {p.Total} VMs probed, {p.VmName} done")
+            Progress = p => pump.Progress(new ProgressRecord(ProgressActivityId, ProgressActivity, $"{p.Done} of {p.Total} VMs probed, {p.VmName} done")
             {
                 PercentComplete = p.Total == 0 ? 100 : p.Done * 100 / p.Total,
-            })),
+            }),
         };
     }
 }

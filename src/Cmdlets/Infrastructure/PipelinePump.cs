@@ -26,6 +26,7 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         // Lines often carry text from VMs, ssh and the API: cleaned of escape sequences and control characters.
         public void Verbose(string message) => Post(c => c.WriteVerbose(ConsoleText.Sanitize(message)));
         public void Warning(string message) => Post(c => c.WriteWarning(ConsoleText.Sanitize(message)));
+        public void Progress(ProgressRecord record) => Post(c => c.WriteProgress(SysVmPatchCmdlet.CleanProgress(record)));
 
         /// <summary>
         /// Runs queued actions on the calling (pipeline) thread until <paramref name="task"/> ends, then the rest.

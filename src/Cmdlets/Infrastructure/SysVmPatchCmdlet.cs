@@ -116,10 +116,35 @@ namespace SysVmPatch.Cmdlets.Infrastructure
         /// <summary>Every verbose line of a SysVmPatch cmdlet goes through the engine's sanitizer.</summary>
         protected new void WriteVerbose(string text) => base.WriteVerbose(ConsoleText.Sanitize(text));
 
+        /// <summary>What -WhatIf prints and -Confirm asks names VMs and quotes what they say: sanitized like any console text.</summary>
+        protected new bool ShouldProcess(string target, string action) => base.ShouldProcess(ConsoleText.Sanitize(target), ConsoleText.Sanitize(action));
+
+        /// <summary>The multi-line form (a whole plan): each line sanitized, the line breaks kept.</summary>
+        protected new bool ShouldProcess(string verboseDescription, string verboseWarning, string caption) =>
+            base.ShouldProcess(ConsoleText.SanitizeLines(verboseDescription), ConsoleText.SanitizeLines(verboseWarning), ConsoleText.Sanitize(caption));
+
+        /// <summary>Every progress record too: its activity and status name VMs and carry API values and VM output.</summary>
+        protected new void WriteProgress(ProgressRecord record) => base.WriteProgress(CleanProgress(record));
+
+        /// <summary>The record with its activity, status and current operation passed through the sanitizer.</summary>
+        internal static ProgressRecord CleanProgress(ProgressRecord record)
+        {
+            // ProgressRecord refuses an empty activity or status: text that was nothing but escapes becomes "-".
+            static string Clean(string text) { string clean = ConsoleText.Sanitize(text, 300); return clean.Length == 0 ? "-" : clean; }
+            record.Activity = Clean(record.Activity);
+            record.StatusDescription = Clean(record.StatusDescription);
+            if (record.CurrentOperation != null) record.CurrentOperation = ConsoleText.Sanitize(record.CurrentOperation, 300);
+            return record;
+        }
+
+        /// <summary>Frees what a cmdlet holds for its whole run (an SSH client); PowerShell disposes every cmdlet, stopped or not.</summary>
+        protected virtual void ReleaseResources() { }
+
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
+            ReleaseResources();
             _stopping.Dispose();
             GC.SuppressFinalize(this);
         }

@@ -17,5 +17,7 @@ namespace SysVmPatch.Engine.History
         Command,
         /// <summary>An interactive shell opened on the VM over SSH: who, when, for how long and its exit code.</summary>
         Shell,
+        /// <summary>An operator cleared the attention mark a failed rollback left on a VM (Clear-SysVmAttention).</summary>
+        ClearAttention,
     }
 }

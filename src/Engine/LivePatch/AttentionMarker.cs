@@ -8,7 +8,7 @@ namespace SysVmPatch.Engine.LivePatch
     /// the file <see cref="Path"/> on the VM, written by the agent (run=, step=, error=, backup=, since=). The
     /// preflight reports its lines as attention_&lt;key&gt;=; every later run refuses the VM (even with -Force, which
     /// would back the mixed state up as "old"), and Compare-SysVmVersion -Probe shows it, until an operator
-    /// restores the kept backup and removes the file.
+    /// restores the kept backup and clears the mark (<see cref="AttentionClearer"/>).
     /// </summary>
     internal sealed record AttentionMarker(string? Run, string? Error, string? Backup)
     {
@@ -28,6 +28,6 @@ namespace SysVmPatch.Engine.LivePatch
 
         /// <summary>The refusal for a marked VM, naming the run, its kept backup and how to clear the mark.</summary>
         public string Refusal() =>
-            $"this VM needs attention: {Describe()}. Nothing was changed. Restore that backup by hand, then remove {Path} on the VM to patch it again";
+            $"this VM needs attention: {Describe()}. Nothing was changed. Restore that backup by hand, then clear the mark (Clear-SysVmAttention, which records it, or remove {Path} on the VM) to patch it again";
     }
 }

@@ -12,7 +12,7 @@ namespace SysVmPatch.Tests.Contract
     public class CmdletContractTests : IClassFixture<CmdletMetadataFixture>
     {
         // Cmdlets that change remote state: they must support -WhatIf/-Confirm and default to asking.
-        private static readonly string[] HighImpact = { "Invoke-LivePatch", "Restart-SysVm" };
+        private static readonly string[] HighImpact = { "Invoke-LivePatch", "Restart-SysVm", "Clear-SysVmAttention" };
         private readonly CmdletMetadata _meta;
 
         public CmdletContractTests(CmdletMetadataFixture fixture) { _meta = fixture.Metadata; }

@@ -3,9 +3,11 @@ using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using SysVmPatch.Engine.History;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.LivePatch;
 using SysVmPatch.Engine.Rollout;
+using SysVmPatch.Tests.History;
 using SysVmPatch.Tests.Infrastructure;
 using SysVmPatch.Tests.NamespaceLab;
 using SysVmPatch.TestWorld.FakeCloudStack;
@@ -85,6 +87,35 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.Equal(LivePatchStatus.Failed, r.Status);
             Assert.Equal("Validate", r.FailedStep);
             Assert.Contains("not the bundle's", r.Error);
+        }
+
+        [LabFact]
+        public async Task Ctrl_C_during_a_job_wait_gives_the_vm_in_flight_a_may_still_finish_result_and_the_rest_not_started_records()
+        {
+            var fleet = (await World.FleetAsync(new InventoryQuery { Types = new[] { SystemVmType.SSVM, SystemVmType.CPVM } })).OrderBy(v => v.Name).ToList();
+            Assert.True(fleet.Count >= 2, "the lab needs an SSVM and a CPVM");
+            using var folder = new TempHistoryFolder();
+            // Every poll of the job answers only after 30 s: the first VM's wait is under way when Ctrl+C comes.
+            World.Server.Faults.Delay(TimeSpan.FromSeconds(30), "queryAsyncJobResult");
+            try
+            {
+                using var ctrlC = new CancellationTokenSource();
+                var service = new LivePatchService(null, new HistoryRecorder(new HistoryStore(folder.StorePath), null));
+                var run = service.RunAsync(fleet, Options() with { Force = true, Rollout = new RolloutOptions { BatchSize = 1 } },
+                    e => { if (e.Kind == LivePatchEventKind.Step && e.Message?.StartsWith("patchSystemVm", StringComparison.Ordinal) == true) ctrlC.CancelAfter(1000); },
+                    ctrlC.Token);
+                var results = await run.WaitAsync(TimeSpan.FromSeconds(25)); // well before the delayed poll would answer
+
+                foreach (var r in results) _out.WriteLine($"{r.VmName}: {r.Status} {r.FailedStep} {r.Error}");
+                Assert.Equal(fleet.Count, results.Count);
+                var inFlight = Assert.Single(results, r => r.Error?.Contains("may still finish", StringComparison.Ordinal) == true);
+                Assert.Equal((LivePatchStatus.Failed, "Cancelled"), (inFlight.Status, inFlight.FailedStep));
+                Assert.All(results.Where(r => r != inFlight), r => Assert.Equal(LivePatchStatus.Skipped, r.Status));
+                Assert.Single(World.Server.CallsOf("patchSystemVm")); // the later batch never reached CloudStack
+                var recorded = new HistoryStore(folder.StorePath).Read().Select(h => h.VmName).OrderBy(n => n);
+                Assert.Equal(fleet.Select(v => v.Name).OrderBy(n => n), recorded);
+            }
+            finally { World.Server.Faults.Clear(); }
         }
     }
 }

@@ -52,5 +52,13 @@ namespace SysVmPatch.Tests.Text
             Assert.Equal("job failed: host on fire second line", clean);
             Assert.DoesNotContain("[31m", clean, StringComparison.Ordinal);
         }
+
+        [Fact]
+        public void A_plan_keeps_its_lines_and_loses_what_a_vm_name_smuggled_into_them()
+        {
+            string plan = "live-patch 2 VMs:\r\n  r-1-VM\u001b]0;owned\u0007 first\n  r-2-VM\u001b[2J\u202e";
+            string clean = ConsoleText.SanitizeLines(plan);
+            Assert.Equal(string.Join(Environment.NewLine, "live-patch 2 VMs:", "  r-1-VM first", "  r-2-VM"), clean);
+        }
     }
 }

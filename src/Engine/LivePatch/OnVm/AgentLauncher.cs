@@ -11,7 +11,9 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
     /// checking and replacing, so every takeover runs under flock on $B/lock.guard: two controllers that both
     /// find the same stale lock cannot both take it, and the second cannot remove the first one's fresh lock.
     /// The guard is held until the owner file names the agent's pid, so nobody finds a lock without one; the
-    /// agent does not inherit the guard's descriptor.
+    /// agent does not inherit the guard's descriptor. The last-run pointer ($B/last, which the preflight follows to
+    /// the last outcome) is written beside itself, synced and renamed over the old one, like the agent's other state
+    /// files: a VM reset mid-write leaves the old pointer or the new one, never an empty or torn one.
     /// </remarks>
     internal static class AgentLauncher
     {
@@ -31,7 +33,7 @@ if ! mkdir $B/lock 2>/dev/null; then
 fi
 now=${{EPOCHSECONDS:-}}; [ -n ""$now"" ] || now=$(date +%s)
 printf 'run=%s\nstarted=%s\n' $RUN $now > $B/lock/owner
-echo $RUN > $B/last
+echo $RUN > $B/last.tmp && sync $B/last.tmp 2>/dev/null; mv -f $B/last.tmp $B/last
 setsid nohup bash $S/agent.sh $RUN </dev/null >>$D/agent.log 2>&1 9>&- &
 echo ""pid=$!"" >> $B/lock/owner
 exec 9>&-

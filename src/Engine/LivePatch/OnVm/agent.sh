@@ -274,7 +274,7 @@ prune_runs() {
 journal agent "pid $$"
 if [ -f "$ATTENTION" ]; then
   att=""; while IFS= read -r line || [ -n "$line" ]; do att="$att$line; "; done < "$ATTENTION"
-  finish Failed attention "this VM needs attention ($att); restore the kept backup, then remove $ATTENTION"
+  finish Failed attention "this VM needs attention ($att); restore the kept backup, then clear the mark (Clear-SysVmAttention, or remove $ATTENTION)"
 fi
 recover_interrupted_runs
 prune_runs
