@@ -4,6 +4,7 @@ using System.Management.Automation;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.Restart;
+using SysVmPatch.Engine.Versions;
 using SysVmPatch.Engine.Rollout;
 using SysVmPatch.Engine.Ssh;
 
@@ -34,6 +35,10 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Reboot or stop-start even a VM whose hypervisor host holds other cloud-scripts than the VM runs (the start puts the host's on it).</summary>
+        [Parameter]
+        public SwitchParameter AllowHostFiles { get; set; }
+
         protected override int ProgressActivityId => 0x5359_5652; // "SYVR"
         protected override string ProgressActivity => $"Restart-SysVm ({Mode})";
 
@@ -47,7 +52,8 @@ namespace SysVmPatch.Cmdlets.Commands
 
             var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
             string runId = RunId.New();
-            using var ssh = Mode == RestartMode.Services ? NewSshClient() : null;
+            bool guardStarts = !AllowHostFiles.IsPresent && (Mode == RestartMode.Reboot || Mode == RestartMode.StopStart);
+            using var ssh = Mode == RestartMode.Services || guardStarts ? NewSshClient() : null;
             var connections = Connections.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {
@@ -55,6 +61,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 {
                     Verbose = pump.Verbose,
                     Warning = pump.Warning,
+                    StartGuard = guardStarts ? new Engine.Reconcile.StartRepatchGuard(new SshVmProber(ssh!, RouteOptions()), new Engine.Reconcile.SshHostBundleReader(ssh!, RouteOptions())) : null,
                 };
                 return service.RunAsync(chosen, options, Pacing(), runId,
                     e => pump.Post(_ => WriteRolloutProgress(e)),

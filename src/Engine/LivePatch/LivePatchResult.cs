@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.Reconcile;
 
 namespace SysVmPatch.Engine.LivePatch
 {
@@ -32,6 +33,9 @@ namespace SysVmPatch.Engine.LivePatch
         /// <summary>What the previous run on this VM left there (its outcome, or that it never finished): how a run whose controller died gets reported.</summary>
         public string? PreviousRun { get; init; }
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+        /// <summary>Whether CloudStack's records of the VM agree with it after this run (-Reconcile), and <see cref="ReconcileMessage"/> why.</summary>
+        public ReconcileOutcome Reconcile { get; init; }
+        public string? ReconcileMessage { get; init; }
 
         /// <summary>
         /// The one place a result starts from: the VM's facts as CloudStack gave them, nothing attempted yet. Every

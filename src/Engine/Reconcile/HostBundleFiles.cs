@@ -16,6 +16,8 @@ namespace SysVmPatch.Engine.Reconcile
         public string? ScriptsMd5 { get; init; }
         /// <summary>MD5 of the host's agent.zip; null when it has none or it could not be read.</summary>
         public string? AgentZipMd5 { get; init; }
+        /// <summary>True when CloudStack patches this VM from the management server's files, not a host's (VMware): none were read.</summary>
+        public bool FromManagementServer { get; init; }
         /// <summary>Why the files could not be read (host unreachable, VMware, ...); null when they were.</summary>
         public string? Error { get; init; }
 

@@ -43,7 +43,7 @@ namespace SysVmPatch.Engine.Reconcile
             try { route = SshRouteBuilder.Build(vm, _options); }
             catch (SshRouteException e) { return Task.FromResult(Unread(vm, e.Message)); }
             if (route.Jumps.Count == 0)
-                return Task.FromResult(Unread(vm, "the VM is reached without its hypervisor host (VMware or -Direct): CloudStack patches it from the management server's files, which are not read here"));
+                return Task.FromResult(Unread(vm, "the VM is reached without its hypervisor host (VMware or -Direct): CloudStack patches it from the management server's files, which are not read here") with { FromManagementServer = true });
             var host = route.Jumps[route.Jumps.Count - 1];
             var hostRoute = new SshRoute(host)
             {
