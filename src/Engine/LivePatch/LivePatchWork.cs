@@ -34,7 +34,8 @@ namespace SysVmPatch.Engine.LivePatch
                     options.Bundle, options.Force, runId, (vm, step) => raise(new LivePatchEvent(LivePatchEventKind.Step) { VmName = vm, Message = step }));
                 var hostFiles = new Reconcile.SshHostBundleReader(ssh, options.Ssh);
                 return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>(
-                    async (vm, _, batch, ct) => await Reconcile.HostFilesGuard.RefuseApiPatchAsync(vm, hostFiles, options.Bundle, runId, ct).ConfigureAwait(false)
+                    // Without its connection the VM fails as not connected, before anything reads its host.
+                    async (vm, _, batch, ct) => (options.Apis.ContainsKey(vm.Server) ? await Reconcile.HostFilesGuard.RefuseApiPatchAsync(vm, hostFiles, options.Bundle, runId, ct).ConfigureAwait(false) : null)
                         ?? await viaApi.PatchAsync(vm, batch, ct).ConfigureAwait(false),
                     r => r.IsFailure, NotStarted)
                 {

@@ -79,7 +79,7 @@ namespace SysVmPatch.Engine.Reconcile
             try { all = await api.ListAllAsync("listRouters", "router", NetworkFilter(vm), ct).ConfigureAwait(false); }
             catch (Exception e) when (!(e is OutOfMemoryException) && !(e is OperationCanceledException && ct.IsCancellationRequested))
             {
-                return Outcome(result, ReconcileOutcome.Failed, $"could not list the routers of {network}: {e.Message}. " + RecordsTruth.StaleMeaning);
+                return Outcome(result, ReconcileOutcome.Failed, $"could not list the routers of {network}: {e.Message}. " + RecordsTruth.StaleMeaning + " " + RecordsTruth.StaleFix);
             }
             var others = all.Select(r => r.GetString("id") ?? "").Where(id => ours.All(o => !string.Equals(o.Id, id, StringComparison.OrdinalIgnoreCase))).ToList();
             if (others.Count > 0)
@@ -91,9 +91,9 @@ namespace SysVmPatch.Engine.Reconcile
                 var files = await _hosts.ReadAsync(router, ct).ConfigureAwait(false);
                 if (files.Holds(_options.Bundle.Signature, null, needsAgent: false) != true)
                     return Outcome(result, ReconcileOutcome.RefusedHostFilesDiffer,
-                        $"not restarting {network} with livepatch: CloudStack would copy {router.Name}'s host's own files over the patch. {files.Describe(_options.Bundle.Signature)}. "
-                        + $"Fix: upgrade cloudstack-common on that host to the bundle's release, or patch with that host's files (-BundlePath {HostBundleFiles.HostFolder} copied from it); then run -Reconcile again. "
-                        + RecordsTruth.StaleMeaning);
+                        $"not restarting {network} with livepatch=true: CloudStack would copy {router.Name}'s host's own files over the patch; {files.Describe(_options.Bundle.Signature)}. "
+                        + RecordsTruth.StaleMeaning + $" To fix: upgrade cloudstack-common on {files.HostName ?? files.HostAddress ?? "that host"} to the bundle's release "
+                        + "(or patch with that host's own files), then run Invoke-LivePatch again: it finds the router current and reconciles it.");
             }
             try
             {
@@ -104,7 +104,7 @@ namespace SysVmPatch.Engine.Reconcile
             }
             catch (Exception ex) when (!(ex is OutOfMemoryException) && !(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
-                return Outcome(result, ReconcileOutcome.Failed, $"the VM is patched, but {RouterNetwork.Restart(vm, cleanup: false, livePatch: true).Command} failed: {ex.Message}. " + RecordsTruth.StaleMeaning);
+                return Outcome(result, ReconcileOutcome.Failed, $"the VM is patched, but {RouterNetwork.Restart(vm, cleanup: false, livePatch: true).Command} failed: {ex.Message}. " + RecordsTruth.StaleMeaning + " " + RecordsTruth.StaleFix);
             }
         }
 
@@ -134,7 +134,7 @@ namespace SysVmPatch.Engine.Reconcile
             : new Dictionary<string, string> { ["networkid"] = vm.NetworkId!, ["listall"] = "true" };
 
         internal static LivePatchResult Stale(LivePatchResult result, string why) =>
-            Outcome(result, ReconcileOutcome.RecordsStale, $"The VM is patched, but {why}. " + RecordsTruth.StaleMeaning);
+            Outcome(result, ReconcileOutcome.RecordsStale, $"The VM is patched, but {why}. " + RecordsTruth.StaleMeaning + " " + RecordsTruth.StaleFix);
 
         internal static LivePatchResult Outcome(LivePatchResult result, ReconcileOutcome outcome, string message)
         {

@@ -10,12 +10,16 @@ namespace SysVmPatch.Engine.Reconcile
     /// </summary>
     public sealed record RecordsTruth
     {
-        /// <summary>What stale records mean and how to fix them, for results and history.</summary>
+        /// <summary>What stale router records mean, for results and history.</summary>
         public const string StaleMeaning =
-            "CloudStack's records of it are stale: listRouters keeps the old version and may say requiresupgrade, the router_version_check health check fails "
-            + "(CloudStack may recreate the router where that check is in router.health.checks.failures.to.recreate.vr), and with router.version.check on "
-            + "commands to an old-template router are refused (\"Router requires upgrade\"). Fix: once the router's host holds the bundle in "
-            + HostBundleFiles.HostFolder + " (upgrade cloudstack-common there, or patch with that host's files), run restartNetwork/restartVPC livepatch=true (Invoke-LivePatch -Reconcile).";
+            "CloudStack's records of it stay stale: listRouters keeps the old version and may say requiresupgrade, its router_version_check health check fails "
+            + "(CloudStack may recreate a router where that check is in router.health.checks.failures.to.recreate.vr), and with router.version.check on, "
+            + "commands to an old-template router are refused (\"Router requires upgrade\").";
+
+        /// <summary>How to bring them in line.</summary>
+        public const string StaleFix =
+            "To fix: once the router's host holds the bundle in " + HostBundleFiles.HostFolder + " (upgrade cloudstack-common there), run Invoke-LivePatch again "
+            + "(-Reconcile WhereSafe, or IncludeRedundant for a pair): it finds the router current and restarts its network with livepatch=true.";
 
         /// <summary>True: the records disagree with the VM; false: they agree; null: not known (not probed, or an SSVM/CPVM).</summary>
         public bool? Stale { get; init; }

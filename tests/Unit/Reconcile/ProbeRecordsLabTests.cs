@@ -37,18 +37,7 @@ namespace SysVmPatch.Tests.Reconcile
             _older.Dispose();
         }
 
-        private async Task<VersionComparison> ProbeAsync(string name, SshTransport transport)
-        {
-            var vm = (await World.FleetAsync()).Single(v => v.Name == name);
-            using var ssh = SshTransports.Create(transport);
-            var request = new ComparisonRequest
-            {
-                BundlePath = _bundle.Folder,
-                Prober = new SshVmProber(ssh, World.SshOptions),
-                HostFiles = new SshHostBundleReader(ssh, World.SshOptions),
-            };
-            return (await ComparisonService.CompareAsync(new[] { vm }, request, World.ServerByName, CancellationToken.None)).Single();
-        }
+        private Task<VersionComparison> ProbeAsync(string name, SshTransport transport) => LabProbe.ProbeAsync(World, _bundle.Folder, name, transport);
 
         [LabTheory]
         [InlineData(SshTransport.SshNet)]

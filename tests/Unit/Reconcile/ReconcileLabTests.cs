@@ -78,13 +78,7 @@ namespace SysVmPatch.Tests.Reconcile
             return results;
         }
 
-        private async Task<VersionComparison> ProbeAsync(string name)
-        {
-            var vm = (await World.FleetAsync()).Single(v => v.Name == name);
-            using var ssh = SshTransports.Create(SshTransport.SshNet);
-            var request = new ComparisonRequest { BundlePath = _bundle.Folder, Prober = new SshVmProber(ssh, World.SshOptions), HostFiles = new SshHostBundleReader(ssh, World.SshOptions) };
-            return (await ComparisonService.CompareAsync(new[] { vm }, request, World.ServerByName, CancellationToken.None)).Single();
-        }
+        private Task<VersionComparison> ProbeAsync(string name) => LabProbe.ProbeAsync(World, _bundle.Folder, name);
 
         private int RestartsOf(string networkName) =>
             World.Server.CallsOf("restartNetwork").Count(c => c.Parameters.TryGetValue("id", out var id) && id == ResolvedLab.IdFor("network", networkName));
