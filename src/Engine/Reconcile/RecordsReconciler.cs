@@ -49,29 +49,30 @@ namespace SysVmPatch.Engine.Reconcile
             // A router already on the bundle whose record says otherwise (patched over SSH before) needs it as much.
             bool changed = result.Status == LivePatchStatus.Patched
                 || (result.Status == LivePatchStatus.AlreadyCurrent && !string.Equals(vm.ScriptsSignature, _options.Bundle.Signature, StringComparison.OrdinalIgnoreCase));
-            bool due;
+            bool due = false, anyChanged = false, spoiled = false;
             lock (_remaining)
             {
-                if (key is null) due = false;
-                else
+                if (key != null)
                 {
                     if (changed) _patched.Add(key);
                     else if (result.Status != LivePatchStatus.AlreadyCurrent) _spoiled.Add(key);
-                    _remaining[key]--;
-                    due = _remaining[key] == 0;
+                    due = --_remaining[key] == 0;
+                    anyChanged = _patched.Contains(key);
+                    spoiled = _spoiled.Contains(key);
                 }
             }
-            if (!changed && !(due && _patched.Contains(key!))) return result;
+            if (!changed && !(due && anyChanged)) return result;
             if (Mode == ReconcileMode.Off) return Stale(result, "reconciling was turned off (-Reconcile Off)");
             if (key is null) return Stale(result, "CloudStack names no network or VPC for this router, so nothing can restart it");
+            if (_networks[key].Count > 1 && Mode != ReconcileMode.IncludeRedundant) return Stale(result, PairReason(vm));
             if (!due) return Outcome(result, ReconcileOutcome.Deferred, $"the records of {RouterNetwork.Describe(vm)} are brought in line after its last router in this run (see that router's result)");
-            return await ReconcileNetworkAsync(vm, key, result, raise, ct).ConfigureAwait(false);
+            return await ReconcileNetworkAsync(vm, key, spoiled, result, raise, ct).ConfigureAwait(false);
         }
 
-        private async Task<LivePatchResult> ReconcileNetworkAsync(SystemVm vm, string key, LivePatchResult result, Action<LivePatchEvent> raise, CancellationToken ct)
+        private async Task<LivePatchResult> ReconcileNetworkAsync(SystemVm vm, string key, bool spoiled, LivePatchResult result, Action<LivePatchEvent> raise, CancellationToken ct)
         {
             string network = RouterNetwork.Describe(vm);
-            if (_spoiled.Contains(key)) return Stale(result, $"a router of {network} did not end patched, and restarting it with livepatch would re-patch that one from its host too");
+            if (spoiled) return Stale(result, $"a router of {network} did not end patched, and restarting it with livepatch would re-patch that one from its host too");
             var api = Api(vm);
             if (api is null) return Stale(result, $"no API connection named '{vm.Server}'");
             var ours = _networks[key];
@@ -85,7 +86,7 @@ namespace SysVmPatch.Engine.Reconcile
             if (others.Count > 0)
                 return Stale(result, $"{network} has {others.Count} router(s) this run did not patch, and restartNetwork/restartVPC livepatch re-patches every router of it from its host");
             if (all.Count > 1 && Mode != ReconcileMode.IncludeRedundant)
-                return Stale(result, $"{network} is served by a redundant pair, and restartNetwork/restartVPC livepatch restarts both routers' services at once, in no order; ask for it with -Reconcile IncludeRedundant (or -ReapplyRules)");
+                return Stale(result, PairReason(vm));
             foreach (var router in ours)
             {
                 var files = await _hosts.ReadAsync(router, ct).ConfigureAwait(false);
@@ -126,6 +127,10 @@ namespace SysVmPatch.Engine.Reconcile
                 ? Outcome(result, ReconcileOutcome.Reconciled, $"CloudStack's records of {network} agree with the bundle {_options.Bundle.Signature}")
                 : Outcome(result, ReconcileOutcome.Failed, $"after restarting {network}: " + string.Join("; ", wrong));
         }
+
+        private static string PairReason(SystemVm vm) =>
+            $"{RouterNetwork.Describe(vm)} is served by a redundant pair, and restartNetwork/restartVPC livepatch restarts both routers' services at once, in no order "
+            + "(what the rolling PRIMARY/BACKUP order avoids); ask for it with -Reconcile IncludeRedundant (or -ReapplyRules)";
 
         private ICloudStackApi? Api(SystemVm vm) => _options.Apis.TryGetValue(vm.Server, out var api) ? api : null;
 
