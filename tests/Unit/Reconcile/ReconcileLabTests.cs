@@ -167,6 +167,19 @@ namespace SysVmPatch.Tests.Reconcile
         }
 
         [LabFact]
+        public async Task Reconcile_off_leaves_the_records_stale_and_says_so()
+        {
+            World.Lab.SetHostVmsFiles("kvm-c", _bundle.Folder);
+            var result = (await PatchAsync(ReconcileMode.Off, LivePatchMethod.Ssh, "r-6-VM")).Single();
+            World.Lab.SetHostVmsFiles("kvm-c", _older.Folder);
+            Assert.Equal(LivePatchStatus.Patched, result.Status);
+            Assert.Equal(ReconcileOutcome.RecordsStale, result.Reconcile);
+            Assert.Contains("-Reconcile Off", result.ReconcileMessage);
+            Assert.Contains(result.Warnings, w => w.StartsWith("reconcile RecordsStale", StringComparison.Ordinal));
+            Assert.Equal(0, RestartsOf("net-c"));
+        }
+
+        [LabFact]
         public async Task A_reboot_that_would_bring_back_the_hosts_older_scripts_is_refused_and_without_the_guard_it_does()
         {
             World.Lab.SetHostVmsFiles("kvm-c", _older.Folder);
