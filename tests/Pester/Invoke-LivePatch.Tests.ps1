@@ -89,7 +89,7 @@ Describe 'Invoke-LivePatch parameters' {
     }
 
     It 'has the patch, rollout and SSH parameters' {
-        $patchParameters = @('TargetVersion', 'PreCheck', 'PostCheck', 'ReapplyRules', 'AgentTimeoutSec', 'Force')
+        $patchParameters = @('TargetVersion', 'PreCheck', 'PostCheck', 'ReapplyRules', 'Reconcile', 'AgentTimeoutSec', 'Force')
         Assert-CommandHasParameter -Command $command -Name ($patchParameters + $RolloutAndSshParameters)
     }
 
@@ -406,6 +406,67 @@ Describe "Invoke-LivePatch against the test world$labNote" -Skip:($null -ne $lab
                 $r.RunId | Should -Not -Be $results[0].RunId
                 ($r.Steps -join "`n") | Should -Not -Match 'upload ok'
             }
+        }
+    }
+
+    Context 'CloudStack agrees afterwards, and a host with other files never overwrites the patch' {
+        BeforeAll {
+            $router = Get-SystemVm -Type Router -State Running | Where-Object { -not $_.IsRedundant -and (Test-Patchable $_ $serverVersion) } | Select-Object -First 1
+            $ours = New-TestBundle -Path (Join-Path $TestDrive 'reconcile-bundle')
+            $other = New-TestBundle -Path (Join-Path $TestDrive 'other-package')
+            function Set-HostPackage {
+                # What an admin's package upgrade does: the files land in the host's own /usr/share/cloudstack-common/vms.
+                param([string] $HostName, [string] $From)
+                $target = "${HostName}:/usr/share/cloudstack-common/vms/"
+                & scp -F $lab.SshConfigFile -q (Join-Path $From 'agent.zip') (Join-Path $From 'cloud-scripts.tgz') $target
+                if ($LASTEXITCODE -ne 0) { throw "scp to $target failed with exit code $LASTEXITCODE" }
+            }
+            $history = Join-Path $TestDrive 'lab-reconcile.jsonl'
+            $skip = if (-not $router) { 'the test world has no running, non-redundant router that can be live-patched' }
+                elseif (-not $lab.PSObject.Properties['SshConfigFile']) { 'the state file names no SshConfigFile' }
+            if (-not $skip) { Set-HostPackage -HostName $router.HostName -From $other.Path }
+        }
+
+        AfterAll {
+            # Leave the host without a package again, as the rest of the suite expects.
+            if ($router -and $lab.PSObject.Properties['SshConfigFile']) {
+                & ssh -F $lab.SshConfigFile $router.HostName 'rm -f /usr/share/cloudstack-common/vms/agent.zip /usr/share/cloudstack-common/vms/cloud-scripts.tgz' 2>$null
+            }
+        }
+
+        It 'patches, refuses the restart that would copy the host''s other files, and says why the records stay stale' {
+            if ($skip) { Set-ItResult -Skipped -Because $skip; return }
+            $r = $router | Invoke-LivePatch -BundlePath $ours.Path -Confirm:$false -HistoryPath $history @sshOptions -WarningVariable w -WarningAction SilentlyContinue
+            "$($r.Status)" | Should -BeIn @('Patched') -Because "$($r.FailedStep) $($r.Error)"
+            "$($r.Reconcile)" | Should -Be 'RefusedHostFilesDiffer'
+            $r.ReconcileMessage | Should -Match 'upgrade cloudstack-common'
+            $r.ReconcileMessage | Should -Match $other.Md5
+            ($w -join "`n") | Should -Match 'RefusedHostFilesDiffer'
+            Read-VmSignature -Name $router.Name | Should -Be $ours.Md5
+            ((Get-PatchHistory -Path $history -Last 1).Steps -join "`n") | Should -Match 'reconcile RefusedHostFilesDiffer'
+        }
+
+        It '-Probe then reports the records stale and that the host does not hold the bundle' {
+            if ($skip) { Set-ItResult -Skipped -Because $skip; return }
+            $c = Get-SystemVm -Id $router.Id | Compare-SysVmVersion -BundlePath $ours.Path -Probe @sshOptions
+            $c.RecordsStale | Should -BeTrue
+            $c.RunningSignature | Should -Be $ours.Md5
+            $c.HostScriptsMd5 | Should -Be $other.Md5
+            $c.HostHoldsBundle | Should -BeFalse
+            (Get-SystemVm -Id $router.Id).Health | Should -Match 'router_version_check'
+        }
+
+        It 'reconciles on the next run once the host holds the bundle, and -Probe agrees' {
+            if ($skip) { Set-ItResult -Skipped -Because $skip; return }
+            Set-HostPackage -HostName $router.HostName -From $ours.Path
+            $r = Get-SystemVm -Id $router.Id | Invoke-LivePatch -BundlePath $ours.Path -Confirm:$false -HistoryPath $history @sshOptions
+            "$($r.Status)" | Should -Be 'AlreadyCurrent'
+            "$($r.Reconcile)" | Should -Be 'Reconciled' -Because $r.ReconcileMessage
+            $after = Get-SystemVm -Id $router.Id
+            $after.ScriptsSignature | Should -Be $ours.Md5
+            $after.Health | Should -Be 'ok'
+            (Get-SystemVm -Id $router.Id | Compare-SysVmVersion -BundlePath $ours.Path -Probe @sshOptions).RecordsStale | Should -BeFalse
+            Read-VmSignature -Name $router.Name | Should -Be $ours.Md5
         }
     }
 }

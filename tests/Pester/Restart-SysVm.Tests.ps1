@@ -58,7 +58,7 @@ Describe 'Restart-SysVm parameters' {
     }
 
     It 'has the rollout and SSH parameters' {
-        Assert-CommandHasParameter -Command $command -Name (@('Wait', 'TimeoutSec', 'Force') + $RolloutAndSshParameters)
+        Assert-CommandHasParameter -Command $command -Name (@('Wait', 'TimeoutSec', 'Force', 'AllowHostFiles') + $RolloutAndSshParameters)
     }
 
     It 'declares RestartResult as its output' {

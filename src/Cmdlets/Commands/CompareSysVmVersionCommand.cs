@@ -11,7 +11,8 @@ namespace SysVmPatch.Cmdlets.Commands
 {
     /// <summary>
     /// Tells, for each VM from the pipeline, whether it runs the target software, whether it can be live-patched,
-    /// and what to do (None, LivePatch, Recreate). -Probe reads the truth from the VM over SSH.
+    /// and what to do (None, LivePatch, Recreate). -Probe reads the truth from the VM over SSH, whether CloudStack's
+    /// records agree with it, and what its hypervisor host's cloudstack-common vms/ files hold.
     /// </summary>
     [Cmdlet(VerbsData.Compare, "SysVmVersion")]
     [OutputType(typeof(VersionComparison))]
@@ -55,6 +56,8 @@ namespace SysVmPatch.Cmdlets.Commands
             var request = new ComparisonRequest
             {
                 Prober = ssh is null ? null : new SshVmProber(ssh, RouteOptions()),
+                // The host's vms/ files decide what CloudStack puts into the VM the next time it patches or starts it.
+                HostFiles = ssh is null ? null : new Engine.Reconcile.SshHostBundleReader(ssh, RouteOptions()),
                 TargetVersion = TargetVersion,
                 BundlePath = BundlePath is null ? null : GetUnresolvedProviderPathFromPSPath(BundlePath),
                 ThrottleLimit = ThrottleLimit,
@@ -69,6 +72,8 @@ namespace SysVmPatch.Cmdlets.Commands
                 {
                     if (r.ProbeError != null) WriteWarning(ParameterNames.WithAdvice($"{r.Name}: probe failed: {r.ProbeError}", r.ProbeRemedy));
                     foreach (var d in r.Discrepancies) WriteVerbose($"{r.Name}: {d}");
+                    if (r.RecordsStale == true) WriteVerbose($"{r.Name}: CloudStack's records are stale: {r.RecordsDetail}");
+                    if (r.HostFilesDetail != null) WriteVerbose($"{r.Name}: {r.HostFilesDetail}");
                     WriteObject(r);
                 }
             }

@@ -50,9 +50,13 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         public string[] PostCheck { get; set; } = Array.Empty<string>();
 
-        /// <summary>After a network's routers are patched, restartNetwork/restartVPC livepatch=true cleanup=false re-applies its rules.</summary>
+        /// <summary>After a network's routers are patched, restartNetwork/restartVPC livepatch=true cleanup=false re-applies its rules (redundant pairs too); refused where the host's files differ from the bundle.</summary>
         [Parameter]
         public SwitchParameter ReapplyRules { get; set; }
+
+        /// <summary>Bring CloudStack's records in line after the patch: WhereSafe (default), Off, or IncludeRedundant.</summary>
+        [Parameter]
+        public Engine.Reconcile.ReconcileMode Reconcile { get; set; } = Engine.Reconcile.ReconcileMode.WhereSafe;
 
         /// <summary>Seconds the on-VM agent may take per VM.</summary>
         [Parameter]
@@ -81,7 +85,7 @@ namespace SysVmPatch.Cmdlets.Commands
             var options = new LivePatchOptions
             {
                 Bundle = bundle, Method = Method, Rollout = Pacing(), Ssh = RouteOptions(), Force = Force.IsPresent,
-                PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent,
+                PreChecks = PreCheck, PostChecks = PostCheck, ReapplyRouterRules = ReapplyRules.IsPresent, Reconcile = Reconcile,
                 AgentTimeout = TimeSpan.FromSeconds(AgentTimeoutSec),
                 Apis = connections.ToDictionary(c => c.Name, c => c, StringComparer.OrdinalIgnoreCase),
             };

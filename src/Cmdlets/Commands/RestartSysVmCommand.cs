@@ -3,6 +3,9 @@ using System.Linq;
 using System.Management.Automation;
 using SysVmPatch.Cmdlets.Infrastructure;
 using SysVmPatch.Engine.Restart;
+using SysVmPatch.Engine.Versions;
+using SysVmPatch.Engine.Rollout;
+using SysVmPatch.Engine.Ssh;
 
 namespace SysVmPatch.Cmdlets.Commands
 {
@@ -31,6 +34,10 @@ namespace SysVmPatch.Cmdlets.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Reboot or stop-start even a VM whose hypervisor host holds other cloud-scripts than the VM runs (the start puts the host's on it).</summary>
+        [Parameter]
+        public SwitchParameter AllowHostFiles { get; set; }
+
         protected override int ProgressActivityId => 0x5359_5652; // "SYVR"
         protected override string ProgressActivity => $"Restart-SysVm ({Mode})";
 
@@ -44,7 +51,10 @@ namespace SysVmPatch.Cmdlets.Commands
             var approved = plan.Entries.Where(e => ShouldProcess(Target(e.Vm), e.Describe())).Select(e => e.Vm).ToList();
             if (approved.Count == 0) return;
 
-            using var ssh = Mode == RestartMode.Services ? NewSshClient() : null;
+            var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
+            string runId = RunId.New();
+            bool guardStarts = !AllowHostFiles.IsPresent && (Mode == RestartMode.Reboot || Mode == RestartMode.StopStart);
+            using var ssh = Mode == RestartMode.Services || guardStarts ? NewSshClient() : null;
             var connections = Connections.All;
             var results = RunEngine((pump, ct) => ServerResolver.WithVerbose(connections, pump, () =>
             {
@@ -52,6 +62,7 @@ namespace SysVmPatch.Cmdlets.Commands
                 {
                     Verbose = pump.Verbose,
                     Warning = pump.Warning,
+                    StartGuard = guardStarts ? new Engine.Reconcile.StartRepatchGuard(new SshVmProber(ssh!, RouteOptions()), new Engine.Reconcile.SshHostBundleReader(ssh!, RouteOptions())) : null,
                 };
                 return service.RunAsync(plan, approved, e => pump.Post(_ => Write(e)), ct);
             }));

@@ -14,6 +14,8 @@ namespace SysVmPatch.Engine.Inventory
     public static class InventoryReader
     {
         private static readonly IReadOnlyDictionary<string, string> ListAll = new Dictionary<string, string> { ["listall"] = "true" };
+        // The last health check results come only when asked (since 4.14; older servers ignore the parameter).
+        private static readonly IReadOnlyDictionary<string, string> RoutersWithHealth = new Dictionary<string, string> { ["listall"] = "true", ["fetchhealthcheckresults"] = "true" };
         private static readonly IReadOnlyDictionary<string, string> RoutingHosts = new Dictionary<string, string> { ["type"] = "Routing" };
 
         public static Task<IReadOnlyList<SystemVm>> ReadAsync(IEnumerable<ICloudStackApi> servers, InventoryQuery query, CancellationToken cancellationToken) =>
@@ -37,7 +39,7 @@ namespace SysVmPatch.Engine.Inventory
             bool wantRouters = queries.Any(q => q.Includes(SystemVmType.Router));
             var hostsTask = api.ListAllAsync("listHosts", "host", RoutingHosts, ct);
             var systemVmsTask = wantSystemVms ? api.ListAllAsync("listSystemVms", "systemvm", ListAll, ct) : Task.FromResult(Empty);
-            var routersTask = wantRouters ? api.ListAllAsync("listRouters", "router", ListAll, ct) : Task.FromResult(Empty);
+            var routersTask = wantRouters ? api.ListAllAsync("listRouters", "router", RoutersWithHealth, ct) : Task.FromResult(Empty);
             await Task.WhenAll(hostsTask, systemVmsTask, routersTask).ConfigureAwait(false);
 
             var hosts = new Dictionary<string, SystemVmMapper.HostInfo>(StringComparer.OrdinalIgnoreCase);

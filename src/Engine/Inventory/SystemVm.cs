@@ -24,6 +24,8 @@ namespace SysVmPatch.Engine.Inventory
         public string? HostName { get; init; }
         /// <summary>The hypervisor host's management IP (listHosts ipaddress): the SSH jump host on KVM and XenServer.</summary>
         public string? HostAddress { get; init; }
+        /// <summary>The CloudStack agent version its hypervisor host reports (listHosts version): an old agent keeps an SSVM/CPVM old (#8406).</summary>
+        public string? HostAgentVersion { get; init; }
         public string? Hypervisor { get; init; }
         public string? LinkLocalIp { get; init; }
         public string? PrivateIp { get; init; }
@@ -56,6 +58,13 @@ namespace SysVmPatch.Engine.Inventory
         public string? Account { get; init; }
         public string? Domain { get; init; }
         public DateTimeOffset? Created { get; init; }
+        /// <summary>Routers: whether any of CloudStack's last health checks failed (listRouters healthchecksfailed); null when not reported.</summary>
+        public bool? HealthChecksFailed { get; init; }
+        /// <summary>Routers: the failed checks, "name: details" (router_version_check fails while the records disagree with the router).</summary>
+        public System.Collections.Generic.IReadOnlyList<string> FailedHealthChecks { get; init; } = Array.Empty<string>();
+        /// <summary>For the default view: "ok", the failed checks' names, or "-" when CloudStack reported none.</summary>
+        public string Health => FailedHealthChecks.Count > 0 ? "failed: " + string.Join(",", RouterHealth.Names(FailedHealthChecks))
+            : HealthChecksFailed == true ? "failed" : HealthChecksFailed == false ? "ok" : "-";
         /// <summary>The name of the management-server connection this VM was read from.</summary>
         public string Server { get; init; } = "";
 

@@ -38,6 +38,8 @@ namespace SysVmPatch.Engine.Inventory
                 RedundantState = item.GetString("redundantstate"),
                 Account = item.GetString("account"),
                 Domain = item.GetString("domain"),
+                HealthChecksFailed = item.GetBool("healthchecksfailed"),
+                FailedHealthChecks = RouterHealth.Failed(item),
             };
 
         // The fields both responses name alike, joined with the VM's hypervisor host from listHosts.
@@ -58,6 +60,7 @@ namespace SysVmPatch.Engine.Inventory
                 HostId = hostId,
                 HostName = item.GetString("hostname") ?? host?.Name,
                 HostAddress = host?.IpAddress,
+                HostAgentVersion = host?.Version,
                 Hypervisor = item.GetString("hypervisor"),
                 LinkLocalIp = item.GetString("linklocalip"),
                 PrivateIp = item.GetString("privateip"),

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using SysVmPatch.Engine.CloudStack;
+using SysVmPatch.Engine.Reconcile;
 using SysVmPatch.Engine.Rollout;
 using SysVmPatch.Engine.Ssh;
 
@@ -27,6 +28,8 @@ namespace SysVmPatch.Engine.LivePatch
         public TimeSpan UploadTimeout { get; init; } = TimeSpan.FromMinutes(10);
         /// <summary>Ask CloudStack to re-apply router rules afterwards (restartNetwork/restartVPC livepatch=true, cleanup=false).</summary>
         public bool ReapplyRouterRules { get; init; }
+        /// <summary>Bring CloudStack's records in line after an SSH patch; <see cref="ReapplyRouterRules"/> also asks for redundant pairs.</summary>
+        public ReconcileMode Reconcile { get; init; } = ReconcileMode.WhereSafe;
         /// <summary>API connections by server name (SystemVm.Server), used for <see cref="ReapplyRouterRules"/>.</summary>
         public IReadOnlyDictionary<string, ICloudStackApi> Apis { get; init; } = new Dictionary<string, ICloudStackApi>();
         /// <summary>Share one SSH connection per VM (ControlMaster); null: wherever OpenSSH supports it (not Windows).</summary>

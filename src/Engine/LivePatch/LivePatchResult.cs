@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using SysVmPatch.Engine.Inventory;
+using SysVmPatch.Engine.Reconcile;
 
 namespace SysVmPatch.Engine.LivePatch
 {
@@ -36,6 +37,9 @@ namespace SysVmPatch.Engine.LivePatch
         public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
         /// <summary>The hash of the saved plan this run applied (New-LivePatchPlan), or null.</summary>
         public string? PlanHash { get; init; }
+        /// <summary>Whether CloudStack's records of the VM agree with it after this run (-Reconcile), and <see cref="ReconcileMessage"/> why.</summary>
+        public ReconcileOutcome Reconcile { get; init; }
+        public string? ReconcileMessage { get; init; }
 
         /// <summary>
         /// The one place a result starts from: the VM's facts as CloudStack gave them, nothing attempted yet. Every

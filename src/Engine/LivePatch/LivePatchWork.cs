@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using SysVmPatch.Engine.History;
 using SysVmPatch.Engine.Inventory;
 using SysVmPatch.Engine.LivePatch.ThroughCloudStack;
@@ -31,20 +32,26 @@ namespace SysVmPatch.Engine.LivePatch
                 var viaApi = new CloudStackPatcher(
                     server => options.Apis.TryGetValue(server, out var api) ? api : null, new Versions.SshVmProber(ssh, options.Ssh),
                     options.Bundle, options.Force, runId, (vm, step) => raise(new LivePatchEvent(LivePatchEventKind.Step) { VmName = vm, Message = step }));
-                return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>(async (vm, _, batch, ct) => Stamp(await viaApi.PatchAsync(vm, batch, ct).ConfigureAwait(false), options), r => r.IsFailure, NotStarted)
+                var hostFiles = new Reconcile.SshHostBundleReader(ssh, options.Ssh);
+                return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>(
+                    // Without its connection the VM fails as not connected, before anything reads its host.
+                    async (vm, _, batch, ct) => Stamp((options.Apis.ContainsKey(vm.Server) ? await Reconcile.HostFilesGuard.RefuseApiPatchAsync(vm, hostFiles, options.Bundle, runId, ct).ConfigureAwait(false) : null)
+                        ?? await viaApi.PatchAsync(vm, batch, ct).ConfigureAwait(false), options),
+                    r => r.IsFailure, NotStarted)
                 {
                     Crashed = Crashed, Record = record,
                 };
             }
 
             var patcher = new VmPatcher(ssh, options, runId, raise);
-            var reapply = new NetworkReapplyTracker(toRun, options);
+            var reconcile = new Reconcile.RecordsReconciler(toRun, options, new Reconcile.SshHostBundleReader(ssh, options.Ssh));
             return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>(
                 async (vm, prepared, batch, ct) =>
                 {
                     prepared ??= await patcher.PrepareAsync(vm, ct).ConfigureAwait(false);
                     var result = await patcher.ApplyAsync(prepared, batch, ct).ConfigureAwait(false);
-                    return Stamp(await reapply.AfterAsync(vm, result, raise, ct).ConfigureAwait(false), options);
+                    if (Reconcile.SystemVmRecords.HostAgentWarning(vm, toVersion) is string behind) result = result with { Warnings = result.Warnings.Concat(new[] { behind }).ToArray() };
+                    return Stamp(await reconcile.AfterAsync(vm, result, raise, ct).ConfigureAwait(false), options);
                 },
                 r => r.IsFailure, NotStarted)
             {

@@ -9,8 +9,9 @@ namespace SysVmPatch.Engine.LivePatch
 {
     /// <summary>
     /// After the routers of a network or VPC are patched, asks CloudStack to re-apply their rules without
-    /// recreating anything (restartNetwork/restartVPC livepatch=true, cleanup=false) and waits for the job. Its
-    /// host-side patch sees the signature already current and does not copy again.
+    /// recreating anything (restartNetwork/restartVPC livepatch=true, cleanup=false) and waits for the job. CloudStack
+    /// then re-patches every router of it from its host's own files (forced), so callers check those first
+    /// (Reconcile.RecordsReconciler).
     /// </summary>
     public static class RouterRuleReapplier
     {

@@ -36,6 +36,8 @@ namespace SysVmPatch.Engine.Restart
         public Action<string>? Warning { get; set; }
         /// <summary>Receives one line per step per VM.</summary>
         public Action<string>? Verbose { get; set; }
+        /// <summary>Checked before a reboot or stop-start (the host's files come into the VM at start); null: not checked.</summary>
+        public Reconcile.StartRepatchGuard? StartGuard { get; set; }
 
         /// <summary>The plan (what -WhatIf shows, what -Confirm asks, what runs); no remote call at all.</summary>
         public static RestartPlan Plan(IReadOnlyList<SystemVm> vms, RestartOptions options) => RestartPlan.For(vms, options);
@@ -92,7 +94,15 @@ namespace SysVmPatch.Engine.Restart
                 if (key != null && !recreated.TryAdd(key, vm.Name))
                     return Skipped(vm, options, runId, $"recreated with {recreated[key]} (same {RouterNetwork.Describe(vm)})");
             }
-            return await new ApiRestarter(api, options, Verbose).RestartAsync(vm, runId, ct).ConfigureAwait(false);
+            string? note = null;
+            if (StartGuard != null && (options.Mode == RestartMode.Reboot || options.Mode == RestartMode.StopStart))
+            {
+                var (refusal, unchecked_) = await StartGuard.CheckAsync(vm, options.Mode.ToString(), ct).ConfigureAwait(false);
+                if (refusal != null) return Outcome(vm, options, runId, RestartStatus.Skipped, refusal);
+                if ((note = unchecked_) != null) Verbose?.Invoke($"{vm.Name}: {note}");
+            }
+            var result = await new ApiRestarter(api, options, Verbose).RestartAsync(vm, runId, ct).ConfigureAwait(false);
+            return note is null ? result : result with { Steps = new[] { note }.Concat(result.Steps).ToArray() };
         }
 
         private static RestartResult Skipped(SystemVm vm, RestartOptions options, string runId, string reason) =>

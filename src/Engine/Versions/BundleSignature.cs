@@ -22,5 +22,12 @@ namespace SysVmPatch.Engine.Versions
                 throw new FileNotFoundException($"The bundle folder '{bundlePath}' has no {ScriptsFileName}.", scripts);
             return LivePatch.PatchBundle.Md5Of(scripts);
         }
+
+        /// <summary>MD5 of the bundle's agent.zip, or null when it has none.</summary>
+        public static string? AgentZipMd5(string bundlePath)
+        {
+            string agent = Path.Combine(bundlePath, LivePatch.PatchBundle.AgentFileName);
+            return File.Exists(agent) ? LivePatch.PatchBundle.Md5Of(agent) : null;
+        }
     }
 }

@@ -14,6 +14,8 @@ namespace SysVmPatch.Engine.Versions
         public string? BundlePath { get; init; }
         /// <summary>Reads each VM over SSH when set; null: the API's word only.</summary>
         public IVmProber? Prober { get; init; }
+        /// <summary>Reads each probed VM's hypervisor host's cloudstack-common vms/ files when set (with the probe).</summary>
+        public Reconcile.IHostBundleReader? HostFiles { get; init; }
         /// <summary>How many VMs are probed at once.</summary>
         public int ThrottleLimit { get; init; } = 16;
         /// <summary>Called from worker threads as each probe starts and ends (the cmdlet forwards it to -Verbose).</summary>

@@ -21,6 +21,7 @@ namespace SysVmPatch.Engine.Versions
             if (vms is null) throw new ArgumentNullException(nameof(vms));
             if (request is null) throw new ArgumentNullException(nameof(request));
             string? signature = request.BundlePath is null ? null : BundleSignature.Read(request.BundlePath);
+            string? agentZipMd5 = request.BundlePath is null ? null : BundleSignature.AgentZipMd5(request.BundlePath);
             string source = request.BundlePath is null ? "" : $"bundle {request.BundlePath}";
             CloudStackVersion? fixedVersion = request.TargetVersion is null ? null : CloudStackVersion.Parse(request.TargetVersion);
 
@@ -55,7 +56,11 @@ namespace SysVmPatch.Engine.Versions
                     finally { gate.Release(); }
                     request.Progress?.Invoke(new ComparisonProgress(Interlocked.Increment(ref probed), vms.Count, vm.Name));
                 }
-                return VersionComparer.Compare(vm, target, probe);
+                var comparison = VersionComparer.Compare(vm, target, probe);
+                if (probe != null && probe.Error is null) comparison.AttachRecords(Reconcile.RecordsTruth.Of(vm, probe.ReleaseLine, probe.Signature));
+                if (probe != null && request.HostFiles != null)
+                    comparison.AttachHost(await request.HostFiles.ReadAsync(vm, cancellationToken).ConfigureAwait(false), target.Signature, agentZipMd5);
+                return comparison;
             }).ToList();
             return await Task.WhenAll(tasks).ConfigureAwait(false);
         }

@@ -7,7 +7,7 @@ namespace SysVmPatch.Engine.Versions
     /// One VM measured against the target: what it runs, what it should run, whether it can be live-patched,
     /// and what to do. <see cref="Vm"/> carries the VM on, so Invoke-LivePatch binds it by property name.
     /// </summary>
-    public sealed class VersionComparison
+    public sealed partial class VersionComparison
     {
         public SystemVm Vm { get; init; } = new SystemVm();
         public string Id => Vm.Id;

@@ -22,6 +22,12 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         public string? ManagementScriptsSignature { get; init; }
         /// <summary>Global setting minreq.sysvmtemplate.version; defaults to major.minor.0 of the management version.</summary>
         public string? MinimumSystemVmTemplateVersion { get; init; }
+        /// <summary>
+        /// Global setting router.version.check: a router below minreq.sysvmtemplate.version whose recorded scripts
+        /// signature is not the management server's refuses commands ("Router requires upgrade"). CloudStack's default
+        /// is on; the fake's is off so tests that are not about it keep working with old-template routers.
+        /// </summary>
+        public bool RouterVersionCheck { get; init; }
         /// <summary>CloudStack's default.page.size: larger page sizes are refused with 431 as CloudStack does.</summary>
         public int MaxPageSize { get; init; } = 500;
         /// <summary>How long async jobs stay pending (jobstatus 0) before they end.</summary>

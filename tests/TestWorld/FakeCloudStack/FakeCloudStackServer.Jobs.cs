@@ -124,11 +124,22 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                     throw FakeApiError.InvalidParameter($"Unable to find SystemVm with id {current.Id}. patchSystemVm API can be used to patch CPVM / SSVM only.");
                 if (current.State != "Running")
                     throw new JobFailure(530, $"Unable to patch SystemVM: VM instance {{\"instanceName\":\"{current.Name}\",\"uuid\":\"{current.Id}\"}} as it is not in Running state. Please destroy and recreate the SystemVM.");
+                if (Options.LivePatcher is null && _files != null)
+                {
+                    // KVM: the host compares the VM's signature with its own vms/cloud-scripts.tgz and patches from its own files.
+                    string? hostMd5 = _files.HostScriptsMd5(name);
+                    if (!forced && hostMd5 != null && _files.ReadVersion(name)?.Signature == hostMd5)
+                        return Obj(("success", true), ("displaytext", $"No change in the scripts checksum, not patching systemVM {current.Name}"));
+                    await _files.PatchFromHostFilesAsync(name, token).ConfigureAwait(false);
+                    RefreshAgentVersion(name);
+                    UpdateVm(name, r => r with { LivePatchCount = r.LivePatchCount + 1 });
+                    return Obj(("success", true), ("displaytext", $"Successfully patched systemVM {current.Name}"));
+                }
                 if (!forced && Options.LivePatcher is null && current.ScriptsSignature == ManagementScriptsSignature)
-                    return Obj(("success", true), ("displaytext", "No change in the scripts checksum, not patching"));
+                    return Obj(("success", true), ("displaytext", $"No change in the scripts checksum, not patching systemVM {current.Name}"));
                 if (Options.LivePatcher != null) await Options.LivePatcher(current.Vm, token).ConfigureAwait(false);
                 UpdateVm(name, r => r with { AgentVersion = ManagementVersion, ScriptsSignature = ManagementScriptsSignature, LivePatchCount = r.LivePatchCount + 1 });
-                return Obj(("success", true), ("displaytext", $"Successfully patched system VM {current.Name}"));
+                return Obj(("success", true), ("displaytext", $"Successfully patched systemVM {current.Name}"));
             });
         }
 
@@ -202,6 +213,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             {
                 SetVmState(name, "Starting");
                 if (_power != null) await _power.StartVmAsync(name, token).ConfigureAwait(false);
+                await AfterStartAsync(name, token).ConfigureAwait(false);
                 SetVmState(name, "Running");
             }
         }
@@ -221,6 +233,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                     throw FakeApiError.InvalidParameter($"Unable to find domain router with id {current.Id}");
                 if (before != "Running")
                     throw new JobFailure(530, $"Unable to reboot domR {current.Name}, it is not in right state {before}");
+                CheckRouterVersion(current);
                 await CyclePowerAsync(name, stop: true, start: true, token).ConfigureAwait(false);
                 lock (_lock) return Obj(("router", RouterResponse(Find(name))));
             }, onFailure: () => SetVmState(name, before));
@@ -262,8 +275,17 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                         var current = GetVm(name);
                         if (current.State != "Running") continue; // CloudStack patches only running routers
                         if (Options.LivePatcher != null) await Options.LivePatcher(current.Vm, token).ConfigureAwait(false);
-                        UpdateVm(name, r => r with { SoftwareVersion = ManagementVersion, ScriptsSignature = ManagementScriptsSignature, LivePatchCount = r.LivePatchCount + 1 });
+                        if (_files is null)
+                        {
+                            UpdateVm(name, r => r with { SoftwareVersion = ManagementVersion, ScriptsSignature = ManagementScriptsSignature, LivePatchCount = r.LivePatchCount + 1 });
+                            continue;
+                        }
+                        // updateSystemVM(vm, forced=true): always the host's own files, then the records; a failure is only logged.
+                        try { RecordRunningVersion(name, await _files.PatchFromHostFilesAsync(name, token).ConfigureAwait(false), livePatched: true); }
+                        catch (Exception e) when (!(e is OperationCanceledException)) { lock (_patchLog) _patchLog.Add($"{name}: {e.Message}"); }
+                        CheckRouterVersion(GetVm(name)); // then the rules go to the router as commands
                     }
+                    else CheckRouterVersion(GetVm(name)); // the rules go to the router as commands
                 }
                 return Obj(("success", true));
             });

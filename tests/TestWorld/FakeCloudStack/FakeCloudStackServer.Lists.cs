@@ -37,6 +37,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         {
             lock (_lock)
             {
+                foreach (var n in _order) if (_vms[n].Type != SystemVmType.Router) RefreshAgentVersion(n);
                 var items = _order.Select(n => _vms[n]).Where(r => r.Type != SystemVmType.Router)
                     .Where(r => Matches(p, "id", r.Id) && Matches(p, "name", r.Name) && Matches(p, "zoneid", r.Vm.Host.Zone.Id)
                         && Matches(p, "podid", r.Vm.Host.Zone.PodId) && Matches(p, "hostid", r.Vm.Host.Id) && Matches(p, "state", r.State)
@@ -59,7 +60,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                         && Matches(p, "vpcid", VpcId(r.Vm)) && Matches(p, "networkid", NetworkId(r.Vm)) && Matches(p, "account", RouterAccount)
                         && Keyword(p, r.Name))
                     .ToList();
-                return Page("listroutersresponse", "router", items, RouterResponse, p);
+                bool fetchHealth = p.Flag("fetchhealthcheckresults");
+                return Page("listroutersresponse", "router", items, r => RouterResponse(r, fetchHealth), p);
             }
         }
 
@@ -145,8 +147,12 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 ("created", Timestamp(_created)), ("disconnected", running ? null : Timestamp(DateTimeOffset.UtcNow)));
         }
 
-        private Dictionary<string, object?> RouterResponse(FakeVmRecord r)
+        private Dictionary<string, object?> RouterResponse(FakeVmRecord r) => RouterResponse(r, fetchHealth: false);
+
+        // healthcheckresults only with fetchhealthcheckresults=true (ListRoutersCmd, since 4.14); healthchecksfailed always.
+        private Dictionary<string, object?> RouterResponse(FakeVmRecord r, bool fetchHealth)
         {
+            var check = VersionHealthCheck(r);
             var vm = r.Vm;
             bool running = r.State == "Running";
             bool redundant = vm.Spec.RedundantGroup != null;
@@ -162,7 +168,8 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
                 ("requiresupgrade", RequiresUpgrade(r)), ("softwareversion", r.SoftwareVersion), ("scriptsversion", r.ScriptsSignature),
                 ("templateid", ResolvedLab.IdFor("template", r.TemplateVersion)), ("templatename", TemplateName(r)),
                 ("account", RouterAccount), ("domain", "ROOT"), ("domainid", ResolvedLab.IdFor("domain", "ROOT")),
-                ("created", Timestamp(_created)), ("healthcheckresults", new List<object?>()));
+                ("created", Timestamp(_created)), ("healthchecksfailed", check != null && !(bool)check["success"]!),
+                ("healthcheckresults", fetchHealth ? (check is null ? new List<object?>() : new List<object?> { check }) : null));
         }
 
         private Dictionary<string, object?> HostResponse(LabHost host) =>
@@ -177,13 +184,6 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
             Obj(("id", SystemVmHostId(r)), ("name", r.Name), ("state", AgentState(r)), ("type", SystemVmHostType(r.Type)), ("ipaddress", r.Vm.PrivateIp),
                 ("zoneid", r.Vm.Host.Zone.Id), ("zonename", r.Vm.Host.Zone.Name), ("podid", r.Vm.Host.Zone.PodId), ("podname", r.Vm.Host.Zone.PodName),
                 ("version", r.AgentVersion), ("resourcestate", "Enabled"), ("created", Timestamp(_created)));
-
-        /// <summary>DOMAIN.md: template below minreq.sysvmtemplate.version, unless softwareversion is the management server's.</summary>
-        private bool RequiresUpgrade(FakeVmRecord r)
-        {
-            if (string.Equals(r.SoftwareVersion, ManagementVersion, StringComparison.Ordinal)) return false;
-            return CompareVersions(r.TemplateVersion, MinimumTemplateVersion) < 0;
-        }
 
         /// <summary>Numeric dotted comparison; anything unparseable counts as lowest ("UNKNOWN" needs an upgrade).</summary>
         internal static int CompareVersions(string? a, string? b)

@@ -37,6 +37,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
 
         private readonly WebApplication _app;
         private readonly IVmPowerControl? _power;
+        private readonly ISystemVmFiles? _files;
         private readonly object _lock = new object();
         private readonly List<string> _order = new List<string>();
         private readonly Dictionary<string, FakeVmRecord> _vms = new Dictionary<string, FakeVmRecord>(StringComparer.OrdinalIgnoreCase);
@@ -53,6 +54,7 @@ namespace SysVmPatch.TestWorld.FakeCloudStack
         {
             Lab = lab;
             _power = power;
+            _files = power as ISystemVmFiles;
             Options = options;
             _app = app;
             _certificate = certificate;

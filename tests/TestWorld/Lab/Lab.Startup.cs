@@ -153,6 +153,9 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             Directory.CreateDirectory(_paths.HostDir(host));
             File.WriteAllText(_paths.HostAuthorizedKeys(host), operatorKey + " svplab-operator\n");
             File.WriteAllText(_paths.HostSshdConfig(host), SshdConfigs.ForHost(_paths.HostKey(host), _paths.HostAuthorizedKeys(host), _paths.HostSshdPid(host)));
+            Directory.CreateDirectory(_paths.HostVms(host));
+            Directory.CreateDirectory(Path.Combine(_paths.HostShareUpper(host), "cloudstack-common", "vms"));
+            Directory.CreateDirectory(_paths.HostShareWork(host));
         }
 
         private async Task StartHostSshdAsync(HostRuntime rt, CancellationToken ct)
@@ -163,11 +166,15 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             Directory.CreateDirectory("/run/sshd");
             File.Delete(_paths.HostSshdPid(host));
             rt.Sshd?.Dispose();
-            // Own UTS namespace: `hostname` on the host answers its lab name. unshare and sh exec, so the pid stays sshd's.
+            // Own UTS namespace: `hostname` on the host answers its lab name. Own mount namespace: an overlay on /usr/share
+            // gives the host a cloudstack-common folder, and its vms/ is the host's own folder (HostVms), so each host
+            // carries its own package files as real KVM hosts do. unshare and sh exec, so the pid stays sshd's.
             rt.Sshd = LabCommand.StartDetached(new[]
             {
-                "ip", "netns", "exec", LabNames.HostNetns(host), "unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec /usr/sbin/sshd -D -f \"$1\" -E \"$2\"",
-                host.Name, _paths.HostSshdConfig(host), _paths.HostSshdLog(host),
+                "ip", "netns", "exec", LabNames.HostNetns(host), "unshare", "--uts", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                "hostname \"$0\" && mount -t overlay overlay -o \"lowerdir=/usr/share,upperdir=$3,workdir=$4\" /usr/share 2>>\"$2\""
+                + " && mount --bind \"$5\" /usr/share/cloudstack-common/vms 2>>\"$2\" && exec /usr/sbin/sshd -D -f \"$1\" -E \"$2\"",
+                host.Name, _paths.HostSshdConfig(host), _paths.HostSshdLog(host), _paths.HostShareUpper(host), _paths.HostShareWork(host), _paths.HostVms(host),
             });
             await WaitForSshdAsync(_paths.HostSshdPid(host), rt.Sshd, host.Name, _paths.HostSshdLog(host), ct).ConfigureAwait(false);
         }

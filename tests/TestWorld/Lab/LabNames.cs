@@ -56,6 +56,11 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         public string HostAuthorizedKeys(LabHost host) => Path.Combine(HostDir(host), "authorized_keys");
         public string HostSshdPid(LabHost host) => Path.Combine(HostDir(host), "sshd.pid");
         public string HostSshdLog(LabHost host) => Path.Combine(HostDir(host), "sshd.log");
+        /// <summary>The host's own cloudstack-common vms/ files, bind-mounted at /usr/share/cloudstack-common/vms in its sshd's mount namespace.</summary>
+        public string HostVms(LabHost host) => Path.Combine(HostDir(host), "cloudstack-common-vms");
+        /// <summary>Upper and work dirs of the overlay on the host's /usr/share that gives it a cloudstack-common folder of its own.</summary>
+        public string HostShareUpper(LabHost host) => Path.Combine(HostDir(host), "share", "upper");
+        public string HostShareWork(LabHost host) => Path.Combine(HostDir(host), "share", "work");
 
         public string VmDir(LabVm vm) => Path.Combine(Root, "vms", vm.Name);
         /// <summary>A size-limited tmpfs is mounted here when the VM has a DiskMiB; else a plain directory.</summary>

@@ -79,7 +79,17 @@ namespace SysVmPatch.Tests.FakeCloudStack
             Assert.False(routers["r-5-VM"].GetBool("requiresupgrade")); // software version is the management server's
             Assert.False(routers["r-6-VM"].GetBool("requiresupgrade")); // template not below minreq 4.19.0
             Assert.Equal(ResolvedLab.SignatureForRelease("4.18.0.0"), routers["r-7-VM"].GetString("scriptsversion"));
-            Assert.All(routers.Values, r => Assert.NotNull(r.GetArray("healthcheckresults")));
+            // Health check results only when asked (fetchhealthcheckresults, as ListRoutersCmd); healthchecksfailed always.
+            Assert.All(routers.Values, r => Assert.Null(r.GetArray("healthcheckresults")));
+            Assert.True(r4.GetBool("healthchecksfailed")); // records a signature the router does not run
+            Assert.True(routers["r-6-VM"].GetBool("healthchecksfailed")); // records a template the router does not run
+            Assert.False(routers["r-7-VM"].GetBool("healthchecksfailed"));
+            var withChecks = (await client.ListAllAsync("listRouters", "router", P(("listall", "true"), ("fetchhealthcheckresults", "true")), CancellationToken.None))
+                .ToDictionary(r => r.GetString("name")!);
+            var check = Assert.Single(withChecks["r-4-VM"].GetArray("healthcheckresults")!);
+            var result = Assert.IsAssignableFrom<System.Collections.Generic.IDictionary<string, object?>>(check);
+            Assert.Equal("router_version_check", result.GetString("checkname"));
+            Assert.False(result.GetBool("success"));
         }
 
         [Fact]

@@ -16,6 +16,16 @@ namespace SysVmPatch.Tests.Infrastructure
         }
     }
 
+    /// <summary>A theory that needs the namespace lab; skipped with the reason where it cannot run.</summary>
+    public sealed class LabTheoryAttribute : TheoryAttribute
+    {
+        public LabTheoryAttribute()
+        {
+            var why = LabRequirements.Missing();
+            if (why != null) Skip = why;
+        }
+    }
+
     public static class LabRequirements
     {
         /// <summary>Null when this machine can build the lab; otherwise why not.</summary>

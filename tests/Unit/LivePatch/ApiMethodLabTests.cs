@@ -32,7 +32,14 @@ namespace SysVmPatch.Tests.LivePatch
 
         protected override LabSpec Spec => LabSpec.Generate(zones: 1, hostsPerZone: 2, vmsPerHost: 3);
 
-        protected override FakeCloudStackOptions ServerOptions(SysVmPatch.TestWorld.NamespaceLab.Lab lab) => new FakeCloudStackOptions
+        // Every host holds the bundle, so -Method Api is not refused (HostFilesGuard); CloudStack's patch is the hook below.
+        protected override FakeCloudStackOptions ServerOptions(SysVmPatch.TestWorld.NamespaceLab.Lab lab)
+        {
+            foreach (var host in lab.Topology.Hosts) lab.SetHostVmsFiles(host.Name, _bundle.Folder);
+            return ApiOptions(lab);
+        }
+
+        private FakeCloudStackOptions ApiOptions(SysVmPatch.TestWorld.NamespaceLab.Lab lab) => new FakeCloudStackOptions
         {
             JobPendingTime = TimeSpan.FromMilliseconds(50),
             ManagementScriptsSignature = _bundle.Bundle.Signature,

@@ -161,6 +161,8 @@ namespace SysVmPatch.Tests.LivePatch
             var api = new RecordingCloudStackApi();
             var vms = Vms(lab);
             var options = Options(lab, bundle, batchSize: 2) with { ReapplyRouterRules = true, Apis = new Dictionary<string, ICloudStackApi> { ["lab"] = api } };
+            // CloudStack re-patches from each host's own files: the restart is only asked for where they are the bundle.
+            foreach (var host in lab.Topology.Hosts) lab.SetHostVmsFiles(host.Name, bundle.Folder);
 
             var results = await RunAsync(new LivePatchService(), vms, options, _output);
 
