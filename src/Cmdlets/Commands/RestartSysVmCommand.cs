@@ -51,8 +51,6 @@ namespace SysVmPatch.Cmdlets.Commands
             var approved = plan.Entries.Where(e => ShouldProcess(Target(e.Vm), e.Describe())).Select(e => e.Vm).ToList();
             if (approved.Count == 0) return;
 
-            var options = new RestartOptions { Mode = Mode, Wait = Wait.IsPresent, Forced = Force.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
-            string runId = RunId.New();
             bool guardStarts = !AllowHostFiles.IsPresent && (Mode == RestartMode.Reboot || Mode == RestartMode.StopStart);
             using var ssh = Mode == RestartMode.Services || guardStarts ? NewSshClient() : null;
             var connections = Connections.All;

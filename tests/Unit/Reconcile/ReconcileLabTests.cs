@@ -190,7 +190,7 @@ namespace SysVmPatch.Tests.Reconcile
             var options = new SysVmPatch.Engine.Restart.RestartOptions { Mode = SysVmPatch.Engine.Restart.RestartMode.Reboot, Wait = true };
 
             var refused = (await new SysVmPatch.Engine.Restart.RestartService(World.ServerByName, null) { StartGuard = guard }
-                .RunAsync(new[] { vm }, options, new SysVmPatch.Engine.Rollout.RolloutOptions(), "run-guard", null, null, CancellationToken.None)).Single();
+                .RunAsync(new[] { vm }, options with { RunId = "run-guard" }, null, CancellationToken.None)).Single();
             Assert.Equal(SysVmPatch.Engine.Restart.RestartStatus.Skipped, refused.Status);
             Assert.Contains("refused", refused.Error);
             Assert.Contains(_older.Bundle.Signature, refused.Error);
@@ -199,7 +199,7 @@ namespace SysVmPatch.Tests.Reconcile
 
             // What the guard prevents: the test world's start copies the host's files in, as KVM does.
             var rebooted = (await new SysVmPatch.Engine.Restart.RestartService(World.ServerByName, null)
-                .RunAsync(new[] { vm }, options, new SysVmPatch.Engine.Rollout.RolloutOptions(), "run-noguard", null, null, CancellationToken.None)).Single();
+                .RunAsync(new[] { vm }, options with { RunId = "run-noguard" }, null, CancellationToken.None)).Single();
             Assert.Equal(SysVmPatch.Engine.Restart.RestartStatus.Restarted, rebooted.Status);
             Assert.Equal(_older.Bundle.Signature, LabPatching.Signature(World.Lab, "r-6-VM"));
         }
