@@ -44,6 +44,9 @@ namespace SysVmPatch.Bench
         /// openssh / sshnet: the engine (LivePatchService) on that transport in a process of its own; pwsh: the cmdlets
         /// from a fresh pwsh against the fake management server; ansible: the playbook; floor: the plain ssh loop.
         /// </summary>
+        /// <summary>Diagnostic: the SSH.NET engine without its thread-pool sizing (.NET's default minimum, one per core).</summary>
+        public const string DefaultPoolMethod = "sshnet-defaultpool";
+
         public static readonly string[] KnownMethods = { "sshnet", "openssh", "pwsh", "ansible", "floor" };
 
         public const string Usage =
@@ -51,6 +54,7 @@ namespace SysVmPatch.Bench
             "     [--parallel 16] [--methods sshnet,openssh,pwsh,ansible,floor] [--rounds 3] [--routers 5000] [--history 1000000] [--json out.json]\n" +
             "     [--wan [--uplink-ms 25] [--vm-link-ms 1]]   (delay each way: workstation-hosts, hosts-VMs)\n" +
             "     [--ours-ignore-pairs]   (diagnostic: the engine without redundant-pair ordering)\n" +
+            "     method sshnet-defaultpool: diagnostic, the SSH.NET engine with .NET's default thread-pool minimum\n" +
             "--vms must be a multiple of --hosts; --routers 0 / --history 0 skip those parts.";
 
         public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -84,7 +88,7 @@ namespace SysVmPatch.Bench
             if (o.Parallel < 1) throw new ArgumentException("--parallel must be at least 1.");
             if (o.UplinkDelayMs < 0 || o.VmLinkDelayMs < 0) throw new ArgumentException("Delays must not be negative.");
             if (o.AgentMiB <= 0 || o.ScriptsMiB <= 0) throw new ArgumentException("Payload sizes must be positive.");
-            var unknown = o.Methods.Where(m => !KnownMethods.Contains(m)).ToList();
+            var unknown = o.Methods.Where(m => !KnownMethods.Contains(m) && m != DefaultPoolMethod).ToList();
             if (unknown.Count > 0) throw new ArgumentException($"Unknown method(s): {string.Join(", ", unknown)}; use {string.Join(",", KnownMethods)}.");
             return o;
         }

@@ -37,6 +37,7 @@ namespace SysVmPatch.Bench
         public Task<(DriverRun Run, List<VmTiming> Vms, string? Note)> RunAsync(string method, BenchWorld world) => method switch
         {
             "sshnet" => EngineAsync(world, "sshnet"),
+            BenchOptions.DefaultPoolMethod => EngineAsync(world, BenchOptions.DefaultPoolMethod),
             "openssh" => EngineAsync(world, "openssh"),
             "pwsh" => new PwshDriver(_o, _payload, _work).RunAsync(world),
             "ansible" => AnsibleAsync(world),
@@ -50,7 +51,7 @@ namespace SysVmPatch.Bench
             string jobFile = Path.Combine(_work, method + "-job.json");
             string resultFile = Path.Combine(_work, method + "-result.json");
             File.WriteAllText(jobFile, JsonSerializer.Serialize(new OursJob(_o.Vms, _o.Hosts, _payload.Folder, _o.Parallel,
-                world.Lab.PrivateKeyPath, world.Lab.KnownHostsPath, resultFile, _o.OursIgnorePairs, method)));
+                world.Lab.PrivateKeyPath, world.Lab.KnownHostsPath, resultFile, _o.OursIgnorePairs, method == BenchOptions.DefaultPoolMethod ? "sshnet" : method, method == BenchOptions.DefaultPoolMethod)));
             string self = Environment.ProcessPath!;
             var args = new List<string>();
             if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(MethodRunners).Assembly.Location);
@@ -62,7 +63,7 @@ namespace SysVmPatch.Bench
             var report = JsonSerializer.Deserialize<OursReport>(File.ReadAllText(resultFile))!;
             string steps = Path.Combine(_work, method + "-steps.log");
             File.WriteAllLines(steps, report.StepLog);
-            return (run, report.Vms, (_o.OursIgnorePairs ? "DIAGNOSTIC RUN: redundant pairs handed over as unpaired routers; " : "") + $"engine {report.EngineSeconds:0.00} s inside the process, {report.ProcessCpuSeconds:0.00} CPU s in the .NET process itself (the rest of CPU s is its ssh children, if any), VM connections {report.Connections}, jump connections {report.JumpConnections}; step log: {steps}\n  per-VM phases: " + string.Join("\n  ", report.Phases));
+            return (run, report.Vms, (_o.OursIgnorePairs ? "DIAGNOSTIC RUN: redundant pairs handed over as unpaired routers; " : "") + $"engine {report.EngineSeconds:0.00} s inside the process, {report.ProcessCpuSeconds:0.00} CPU s in the .NET process itself (the rest of CPU s is its ssh children, if any), VM connections {report.Connections}, jump connections {report.JumpConnections}; {report.Pool}; step log: {steps}\n  per-VM phases: " + string.Join("\n  ", report.Phases));
         }
 
         private async Task<(DriverRun, List<VmTiming>, string?)> AnsibleAsync(BenchWorld world)

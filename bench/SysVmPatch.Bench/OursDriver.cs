@@ -15,10 +15,10 @@ using SysVmPatch.TestWorld.Topology;
 namespace SysVmPatch.Bench
 {
     /// <summary>What the parent hands the "ours" driver process.</summary>
-    public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile, bool IgnorePairs = false, string Transport = "openssh");
+    public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile, bool IgnorePairs = false, string Transport = "openssh", bool DefaultPool = false);
 
     /// <summary>What the "ours" driver process reports back.</summary>
-    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases, double ProcessCpuSeconds, int JumpConnections = 0);
+    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases, double ProcessCpuSeconds, int JumpConnections = 0, string? Pool = null);
 
     /// <summary>One VM's outcome and how long its patch took, as a method saw it.</summary>
     public sealed record VmTiming(string Vm, bool Ok, double Seconds, string? Error);
@@ -47,9 +47,14 @@ namespace SysVmPatch.Bench
             };
             bool sshNet = job.Transport == "sshnet";
             SshNetClient? sshNetClient = null;
-            var service = new LivePatchService(o => sshNet
-                ? sshNetClient = new SshNetClient(new SshNetClientOptions { Parallelism = job.Parallel })
-                : new OpenSshClient(o.ShareConnections));
+            var service = new LivePatchService(o =>
+            {
+                if (!sshNet) return new OpenSshClient(o.ShareConnections);
+                sshNetClient = new SshNetClient(new SshNetClientOptions { Parallelism = job.Parallel, SizeThreadPool = !job.DefaultPool });
+                // Diagnostic: what SSH.NET costs without the client's thread-pool sizing (the pool's default minimum).
+                return sshNetClient;
+            });
+            using var sampler = new PoolSampler();
             var steps = new List<string>();
             var marks = new Dictionary<string, Dictionary<string, double>>();
             var clock = Stopwatch.StartNew();
@@ -74,11 +79,12 @@ namespace SysVmPatch.Bench
                 }
             }, CancellationToken.None);
             double seconds = clock.Elapsed.TotalSeconds;
+            sampler.Dispose();
             var timings = results.Select(r => new VmTiming(r.VmName, r.Status == LivePatchStatus.Patched, r.Duration.TotalSeconds,
                 r.Status == LivePatchStatus.Patched ? null : $"{r.Status} {r.FailedStep} {r.Error}")).ToList();
             File.WriteAllText(job.ResultFile, JsonSerializer.Serialize(new OursReport(seconds, service.LastRunConnections, timings, steps, Phases(marks),
                 // The .NET process alone, without its ssh children: tells the engine's own cost from OpenSSH's.
-                Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, sshNetClient?.JumpConnectionsOpened ?? 0)));
+                Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, sshNetClient?.JumpConnectionsOpened ?? 0, (job.DefaultPool ? "DIAGNOSTIC RUN with the pool's default minimum; " : "") + sampler.Summary())));
             return timings.All(t => t.Ok) ? 0 : 1;
         }
 

@@ -50,10 +50,10 @@ namespace SysVmPatch.Bench
                     sb.AppendLine(Inv($"{r.Method,-8} rounds: wall {string.Join(" / ", r.RoundWalls.Select(w => w.ToString("0.00", CultureInfo.InvariantCulture)))} s; load at start {string.Join(" / ", r.RoundLoads.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))}"));
             // Ansible interleaves hosts (free strategy), so its per-VM span includes waits for a fork: no slot figure.
             var by = results.Where(r => r.Ran).ToDictionary(r => r.Method);
-            foreach (string ours in new[] { "sshnet", "openssh", "pwsh" })
+            foreach (string ours in new[] { "sshnet", "openssh", "pwsh", BenchOptions.DefaultPoolMethod })
             {
                 if (!by.TryGetValue(ours, out var a)) continue;
-                foreach (var b in results.Where(r => r.Ran && r.Method != ours && (r.Method == "floor" || r.Method == "ansible" || (ours == "sshnet" && r.Method == "openssh"))))
+                foreach (var b in results.Where(r => r.Ran && r.Method != ours && (r.Method == "floor" || r.Method == "ansible" || (ours == "sshnet" && r.Method == "openssh") || (ours == BenchOptions.DefaultPoolMethod && r.Method == "sshnet"))))
                     sb.AppendLine(Inv($"{ours}/{b.Method}: wall {a.WallSeconds / b.WallSeconds:0.00}x, VM median {Ratio(a.MedianVmSeconds, b.MedianVmSeconds)}, bytes {Ratio(a.BytesSent, b.BytesSent)}, CPU {Ratio(a.CpuSeconds, b.CpuSeconds)}, all CPU {Ratio(a.MachineCpuSeconds, b.MachineCpuSeconds)}, handshakes {Ratio(a.HandshakesPerVm, b.HandshakesPerVm)}"));
             }
             foreach (string goal in Goals(o, by)) sb.AppendLine(goal);
