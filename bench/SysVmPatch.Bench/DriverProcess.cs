@@ -51,7 +51,8 @@ namespace SysVmPatch.Bench
         {
             MountCpuAcctInPrivateNamespace();
             if (!File.Exists(Path.Combine(CpuAcct, "cpuacct.usage"))) return null;
-            string dir = Path.Combine(CpuAcct, $"svpbench-{name}-{Environment.ProcessId}");
+            // The process id alone is not unique: benchmarks in private pid namespaces share the cpuacct hierarchy.
+            string dir = Path.Combine(CpuAcct, $"svpbench-{name}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N").Substring(0, 8)}");
             try
             {
                 if (Directory.Exists(dir)) Directory.Delete(dir);
