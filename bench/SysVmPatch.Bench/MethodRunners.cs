@@ -39,7 +39,7 @@ namespace SysVmPatch.Bench
             "sshnet" => EngineAsync(world, "sshnet"),
             BenchOptions.DefaultPoolMethod => EngineAsync(world, BenchOptions.DefaultPoolMethod),
             "openssh" => EngineAsync(world, "openssh"),
-            "pwsh" => new PwshDriver(_o, _payload, _work).RunAsync(world),
+            "pwsh" => PwshDriver.RunAsync(_o, _payload, _work, world),
             "ansible" => AnsibleAsync(world),
             "floor" => FloorAsync(world),
             _ => throw new ArgumentException(method),

@@ -13,19 +13,8 @@ namespace SysVmPatch.Bench
     /// wire format), and Invoke-LivePatch on its default transport (SSH.NET). The API secret goes through
     /// CLOUDSTACK_* environment variables (Connect-SysVmCloud -FromEnvironment), never the command line.
     /// </summary>
-    public sealed class PwshDriver
+    public static class PwshDriver
     {
-        private readonly BenchOptions _o;
-        private readonly Payload _payload;
-        private readonly string _work;
-
-        public PwshDriver(BenchOptions o, Payload payload, string work)
-        {
-            _o = o;
-            _payload = payload;
-            _work = work;
-        }
-
         /// <summary>The repository root: the folder with SysVmPatch.psd1 above the benchmark's binary.</summary>
         public static string? RepoRoot()
         {
@@ -43,11 +32,11 @@ namespace SysVmPatch.Bench
             return MethodRunners.OnPath("dotnet") ? null : "dotnet is not on PATH";
         }
 
-        public async Task<(DriverRun, List<VmTiming>, string?)> RunAsync(BenchWorld world)
+        public static async Task<(DriverRun, List<VmTiming>, string?)> RunAsync(BenchOptions o, Payload payload, string work, BenchWorld world)
         {
             var server = world.Server ?? throw new InvalidOperationException("The cmdlet path needs the world's management server.");
             string root = RepoRoot()!;
-            string results = Path.Combine(_work, "pwsh-results.txt");
+            string results = Path.Combine(work, "pwsh-results.txt");
             File.Delete(results);
             static string Q(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
             // One line per result as it arrives; the process ends right after the last one.
@@ -56,9 +45,9 @@ namespace SysVmPatch.Bench
                 "$ErrorActionPreference = 'Stop'",
                 $"Import-Module {Q(Path.Combine(root, "SysVmPatch.psd1"))}",
                 "Connect-SysVmCloud -FromEnvironment | Out-Null",
-                $"Get-SystemVm | Invoke-LivePatch -BundlePath {Q(_payload.Folder)} -TargetVersion {Payload.Version} -KeyFile {Q(world.Lab.PrivateKeyPath)} " +
-                $"-KnownHostsFile {Q(world.Lab.KnownHostsPath)} -BatchSize {_o.Vms} -ThrottleLimit {_o.Parallel} -AgentTimeoutSec 300 " +
-                $"-HistoryPath {Q(Path.Combine(_work, "pwsh-history"))} -Confirm:$false | " +
+                $"Get-SystemVm | Invoke-LivePatch -BundlePath {Q(payload.Folder)} -TargetVersion {Payload.Version} -KeyFile {Q(world.Lab.PrivateKeyPath)} " +
+                $"-KnownHostsFile {Q(world.Lab.KnownHostsPath)} -BatchSize {o.Vms} -ThrottleLimit {o.Parallel} -AgentTimeoutSec 300 " +
+                $"-HistoryPath {Q(Path.Combine(work, "pwsh-history"))} -Confirm:$false | " +
                 $"ForEach-Object {{ '{{0}} {{1}} {{2}} {{3}}' -f $_.VmName, $_.Status, $_.Duration.TotalSeconds.ToString([cultureinfo]::InvariantCulture), $_.Error }} | Tee-Object -FilePath {Q(results)}",
             });
             var env = new Dictionary<string, string>
@@ -72,7 +61,7 @@ namespace SysVmPatch.Bench
                 ["POWERSHELL_UPDATECHECK"] = "Off",
             };
             var run = await DriverProcess.RunAsync("pwsh", "dotnet", new[] { "pwsh", "-NoProfile", "-NonInteractive", "-Command", script }, env, root).ConfigureAwait(false);
-            File.WriteAllText(Path.Combine(_work, "pwsh-output.log"), run.Output);
+            File.WriteAllText(Path.Combine(work, "pwsh-output.log"), run.Output);
             var vms = new List<VmTiming>();
             if (File.Exists(results))
                 foreach (var line in File.ReadAllLines(results).Where(l => l.Trim().Length > 0))
@@ -82,7 +71,7 @@ namespace SysVmPatch.Bench
                     bool ok = p[1] == "Patched";
                     vms.Add(new VmTiming(p[0], ok, double.Parse(p[2], CultureInfo.InvariantCulture), ok ? null : p[1] + " " + (p.Length > 3 ? p[3] : "")));
                 }
-            return (run, vms, $"from `dotnet pwsh` start to exit after the last result; output: {Path.Combine(_work, "pwsh-output.log")}" + (vms.Count == 0 ? "; " + MethodRunners.Tail(run.Output) : ""));
+            return (run, vms, $"from `dotnet pwsh` start to exit after the last result; output: {Path.Combine(work, "pwsh-output.log")}" + (vms.Count == 0 ? "; " + MethodRunners.Tail(run.Output) : ""));
         }
     }
 }
