@@ -39,11 +39,12 @@ namespace SysVmPatch.Engine.Ssh.SshNet
         public int JumpConnectionsOpened => Volatile.Read(ref _jumpConnections);
 
         // Inside SSH.NET each VM's forward pumps its socket on a pool thread for as long as the VM's connection lives
-        // (the accept callback runs the channel's blocking read loop), and connecting and closing wait synchronously on
-        // pool threads. With the pool's default minimum (one per core) it adds threads slowly once they are all blocked, and
-        // 16 VMs at once then finish their commands one or two at a time, 1-2 s apart (bench/README.md, findings). So the minimum follows the VMs connected
-        // right now, whatever the caller guessed as its parallelism. SetMinThreads refuses (returns false, changes
-        // nothing) a value above the pool's maximum, so the wish is bounded well below it.
+        // (the accept callback runs the channel's blocking read loop), and connecting and closing wait synchronously
+        // on pool threads. With the pool's default minimum (one per core) it adds threads slowly once all are
+        // blocked, and 16 VMs at once then finish their commands one or two at a time, 1-2 s apart (bench/README.md,
+        // findings). So the minimum follows the VMs connected right now, whatever the caller guessed as its
+        // parallelism. SetMinThreads refuses (returns false, changes nothing) a value above the pool's maximum, so
+        // the wish is bounded well below it.
         private const int MaxSizedSessions = 256;
 
         private static void EnsureThreads(int sessions)
