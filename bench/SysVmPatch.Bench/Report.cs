@@ -23,12 +23,16 @@ namespace SysVmPatch.Bench
         }
 
         /// <summary>
-        /// The round with the median wall time stands for the method (its per-VM figures come with it). A round in
+        /// The round with the median wall time among the complete rounds stands for the method (its per-VM figures come with it). A round in
         /// which any VM was left unpatched makes the method's result carry those problems whatever its time.
         /// </summary>
         public static MethodResult MedianRound(IReadOnlyList<MethodResult> rounds)
         {
-            var median = rounds.OrderBy(r => r.WallSeconds).ElementAt((rounds.Count - 1) / 2);
+            // A round cut short (every VM failed in 5 s) must not stand for the method's speed: the median is taken
+            // over the rounds that patched every VM, when there are any; the problems of all rounds are kept.
+            var complete = rounds.Where(r => r.Problems.Count == 0).ToList();
+            var eligible = complete.Count > 0 ? complete : rounds.ToList();
+            var median = eligible.OrderBy(r => r.WallSeconds).ElementAt((eligible.Count - 1) / 2);
             var problems = rounds.SelectMany((r, i) => r.Problems.Select(p => rounds.Count == 1 ? p : $"{p} (round {i + 1})")).ToList();
             return median with { Problems = problems, RoundWalls = rounds.Select(r => r.WallSeconds).ToList(), RoundLoads = rounds.Select(r => r.LoadAverage).ToList() };
         }
@@ -37,7 +41,7 @@ namespace SysVmPatch.Bench
         {
             var sb = new StringBuilder();
             sb.AppendLine(Inv($"Live patch of {o.Vms} VMs (2 SSVM/CPVM + {o.Vms - 2} routers) behind {o.Hosts} hosts, parallelism {o.Parallel}; agent.zip {agentMiB:0.#} MiB (SSVM/CPVM only), cloud-scripts.tgz {scriptsMiB:0.#} MiB; a fresh lab per method and round")
-                + (o.Rounds > 1 ? $"; each method's median-wall round of {o.Rounds}" : ""));
+                + (o.Rounds > 1 ? $"; each method's median-wall round of {o.Rounds} (of those that patched every VM, if any)" : ""));
             sb.AppendLine(Inv($"{"method",-8} {"patched",9} {"wall s",7} {"VM med s",8} {"VM p95 s",8} {"SSH/VM",6} {"jumps/VM",8} {"hs/VM",5} {"MiB sent",8} {"CPU s",6} {"all CPU",7} {"slots",5} {"load",5}"));
             foreach (var r in results)
             {
