@@ -13,7 +13,7 @@ namespace SysVmPatch.Bench
         public double AgentMiB { get; init; } = 20;
         public double ScriptsMiB { get; init; } = 1;
         public int Parallel { get; init; } = 16;
-        public IReadOnlyList<string> Methods { get; init; } = new[] { "ours", "ansible", "floor" };
+        public IReadOnlyList<string> Methods { get; init; } = KnownMethods;
         /// <summary>
         /// How many times each method runs, in a rotated order, each on a fresh lab. The table shows each method's
         /// median-wall round: on a shared machine one run swings by 20%, the median of three much less.
@@ -28,17 +28,33 @@ namespace SysVmPatch.Bench
         /// ordering (the partner waits for a later batch) costs. The run is labelled; not a fair comparison figure.
         /// </summary>
         public bool OursIgnorePairs { get; init; }
+        /// <summary>
+        /// WAN mode: each way, <see cref="UplinkDelayMs"/> between the workstation and the hosts and
+        /// <see cref="VmLinkDelayMs"/> between each host and its VMs, as for a cloud behind a WAN where round trips decide.
+        /// </summary>
+        public bool Wan { get; init; }
+        public double UplinkDelayMs { get; init; } = 25;
+        public double VmLinkDelayMs { get; init; } = 1;
         /// <summary>Where the figures are also written as JSON (for the smoke test); null: nowhere.</summary>
         public string? JsonOut { get; init; }
 
         public int VmsPerHost => Vms / Hosts;
 
-        public static readonly string[] KnownMethods = { "ours", "ansible", "floor" };
+        /// <summary>
+        /// openssh / sshnet: the engine (LivePatchService) on that transport in a process of its own; pwsh: the cmdlets
+        /// from a fresh pwsh against the fake management server; ansible: the playbook; floor: the plain ssh loop.
+        /// </summary>
+        /// <summary>Diagnostic: the SSH.NET engine without its thread-pool sizing (.NET's default minimum, one per core).</summary>
+        public const string DefaultPoolMethod = "sshnet-defaultpool";
+
+        public static readonly string[] KnownMethods = { "sshnet", "openssh", "pwsh", "ansible", "floor" };
 
         public const string Usage =
             "sudo dotnet run -c Release --project bench/SysVmPatch.Bench -- [--vms 60] [--hosts 4] [--agent-mib 20] [--scripts-mib 1]\n" +
-            "     [--parallel 16] [--methods ours,ansible,floor] [--rounds 3] [--routers 5000] [--history 1000000] [--json out.json]\n" +
-            "     [--ours-ignore-pairs]   (diagnostic: ours without redundant-pair ordering)\n" +
+            "     [--parallel 16] [--methods sshnet,openssh,pwsh,ansible,floor] [--rounds 3] [--routers 5000] [--history 1000000] [--json out.json]\n" +
+            "     [--wan [--uplink-ms 25] [--vm-link-ms 1]]   (delay each way: workstation-hosts, hosts-VMs)\n" +
+            "     [--ours-ignore-pairs]   (diagnostic: the engine without redundant-pair ordering)\n" +
+            "     method sshnet-defaultpool: diagnostic, the SSH.NET engine with .NET's default thread-pool minimum\n" +
             "--vms must be a multiple of --hosts; --routers 0 / --history 0 skip those parts.";
 
         public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -59,6 +75,9 @@ namespace SysVmPatch.Bench
                     case "--routers": o = o with { Routers = Int(Next()) }; break;
                     case "--history": o = o with { HistoryRecords = Int(Next()) }; break;
                     case "--json": o = o with { JsonOut = Next() }; break;
+                    case "--wan": o = o with { Wan = true }; break;
+                    case "--uplink-ms": o = o with { UplinkDelayMs = Dbl(Next()) }; break;
+                    case "--vm-link-ms": o = o with { VmLinkDelayMs = Dbl(Next()) }; break;
                     case "--ours-ignore-pairs": o = o with { OursIgnorePairs = true }; break;
                     default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
                 }
@@ -67,8 +86,9 @@ namespace SysVmPatch.Bench
             if (o.VmsPerHost < 2) throw new ArgumentException("At least two VMs per host (the first host carries the SSVM and the CPVM).");
             if (o.Rounds < 1) throw new ArgumentException("--rounds must be at least 1.");
             if (o.Parallel < 1) throw new ArgumentException("--parallel must be at least 1.");
+            if (o.UplinkDelayMs < 0 || o.VmLinkDelayMs < 0) throw new ArgumentException("Delays must not be negative.");
             if (o.AgentMiB <= 0 || o.ScriptsMiB <= 0) throw new ArgumentException("Payload sizes must be positive.");
-            var unknown = o.Methods.Where(m => !KnownMethods.Contains(m)).ToList();
+            var unknown = o.Methods.Where(m => !KnownMethods.Contains(m) && m != DefaultPoolMethod).ToList();
             if (unknown.Count > 0) throw new ArgumentException($"Unknown method(s): {string.Join(", ", unknown)}; use {string.Join(",", KnownMethods)}.");
             return o;
         }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using SysVmPatch.Engine.Inventory;
+using SysVmPatch.TestWorld.FakeCloudStack;
 using SysVmPatch.TestWorld.NamespaceLab;
 using SysVmPatch.TestWorld.Topology;
 
@@ -27,7 +28,29 @@ namespace SysVmPatch.Bench
 
         public static LabSpec Spec(BenchOptions o) => LabSpec.Generate(1, o.Hosts, o.VmsPerHost);
 
-        public static async Task<BenchWorld> StartAsync(BenchOptions o) => new BenchWorld(await Lab.StartAsync(Spec(o)));
+        public static async Task<BenchWorld> StartAsync(BenchOptions o, bool withManagementServer)
+        {
+            var lab = await Lab.StartAsync(Spec(o), new LabOptions
+            {
+                UplinkDelay = o.Wan ? TimeSpan.FromMilliseconds(o.UplinkDelayMs) : TimeSpan.Zero,
+                VmLinkDelay = o.Wan ? TimeSpan.FromMilliseconds(o.VmLinkDelayMs) : TimeSpan.Zero,
+            });
+            var world = new BenchWorld(lab);
+            try
+            {
+                // On loopback, not behind the delay: the WAN mode delays SSH, which is what the methods differ in.
+                if (withManagementServer) world.Server = await FakeCloudStackServer.StartAsync(lab.Topology, lab, new FakeCloudStackOptions { Name = "bench", UseHttps = true });
+            }
+            catch
+            {
+                await world.DisposeAsync();
+                throw;
+            }
+            return world;
+        }
+
+        /// <summary>The fake management server the cmdlet path lists the VMs from; null when not asked for.</summary>
+        public FakeCloudStackServer? Server { get; private set; }
 
         /// <summary>The lab's VMs as Get-SystemVm returns them for KVM: jump through the host to the link-local IP.</summary>
         public static List<SystemVm> AsSystemVms(ResolvedLab topology) => topology.Vms.Select(v => new SystemVm
@@ -97,6 +120,17 @@ namespace SysVmPatch.Bench
             return n;
         }
 
-        public ValueTask DisposeAsync() => Lab.DisposeAsync();
+        /// <summary>Handshakes the hosts' sshd accepted since <see cref="MarkStart"/> plus the VMs': what a method's connections cost.</summary>
+        public int Handshakes() => HostConnections() + VmConnections().Values.Sum();
+
+        /// <summary>The machine's 1-minute load average: what else ran beside a method on this shared machine.</summary>
+        public static double LoadAverage() =>
+            double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Server != null) await Server.DisposeAsync();
+            await Lab.DisposeAsync();
+        }
     }
 }

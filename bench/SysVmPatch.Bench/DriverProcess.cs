@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 
@@ -48,8 +49,10 @@ namespace SysVmPatch.Bench
 
         private static string? CreateGroup(string name)
         {
+            MountCpuAcctInPrivateNamespace();
             if (!File.Exists(Path.Combine(CpuAcct, "cpuacct.usage"))) return null;
-            string dir = Path.Combine(CpuAcct, $"svpbench-{name}-{Environment.ProcessId}");
+            // The process id alone is not unique: benchmarks in private pid namespaces share the cpuacct hierarchy.
+            string dir = Path.Combine(CpuAcct, $"svpbench-{name}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N").Substring(0, 8)}");
             try
             {
                 if (Directory.Exists(dir)) Directory.Delete(dir);
@@ -57,6 +60,21 @@ namespace SysVmPatch.Bench
                 return dir;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { return null; }
+        }
+
+        // In a private mount namespace with a fresh sysfs (how labs are run beside other engineers' on a shared
+        // machine) /sys/fs/cgroup is empty: mount the cpuacct hierarchy there, visible to this namespace only. A
+        // machine whose /sys/fs/cgroup has anything in it is left as it is.
+        private static void MountCpuAcctInPrivateNamespace()
+        {
+            const string root = "/sys/fs/cgroup";
+            if (!OperatingSystem.IsLinux() || !Directory.Exists(root) || Directory.EnumerateFileSystemEntries(root).Any()) return;
+            var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("mount -t tmpfs cgroups \"$0\" && mkdir \"$0/cpuacct\" && mount -t cgroup -o cpuacct cgroup \"$0/cpuacct\"");
+            psi.ArgumentList.Add(root);
+            using var p = Process.Start(psi)!;
+            p.WaitForExit();
         }
 
         // Detached children (ControlPersist masters) may outlive the driver: wait for the group to empty, up to a

@@ -28,6 +28,15 @@ namespace SysVmPatch.Bench
         /// <summary>Wall seconds of every round of this method, in the order they ran (one entry with --rounds 1).</summary>
         public IReadOnlyList<double> RoundWalls { get; init; } = Array.Empty<double>();
 
+        /// <summary>The machine's 1-minute load average when the method started (2 cores; other engineers' work shows here).</summary>
+        public double LoadAverage { get; init; }
+
+        /// <summary>SSH handshakes (hosts' plus VMs' sshd) per VM: a fleet costs H + N with one connection per host.</summary>
+        public double HandshakesPerVm => VmConnections.Count == 0 ? 0 : (HostConnections + VmConnections.Values.Sum()) / (double)VmConnections.Count;
+
+        /// <summary>The load average at the start of every round, in the order they ran.</summary>
+        public IReadOnlyList<double> RoundLoads { get; init; } = Array.Empty<double>();
+
         public bool AllPatched => Ran && Problems.Count == 0;
         public double MedianVmSeconds => Percentile(0.5);
         public double P95VmSeconds => Percentile(0.95);

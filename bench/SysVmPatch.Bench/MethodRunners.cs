@@ -30,34 +30,40 @@ namespace SysVmPatch.Bench
         {
             "ansible" => OnPath("ansible-playbook") ? null : "ansible-playbook is not installed (apt-get install ansible-core)",
             "floor" => OnPath("scp") && OnPath("xargs") ? null : "scp or xargs is missing",
+            "pwsh" => PwshDriver.Missing(),
             _ => null,
         };
 
         public Task<(DriverRun Run, List<VmTiming> Vms, string? Note)> RunAsync(string method, BenchWorld world) => method switch
         {
-            "ours" => OursAsync(world),
+            "sshnet" => EngineAsync(world, "sshnet"),
+            BenchOptions.DefaultPoolMethod => EngineAsync(world, BenchOptions.DefaultPoolMethod),
+            "openssh" => EngineAsync(world, "openssh"),
+            "pwsh" => PwshDriver.RunAsync(_o, _payload, _work, world),
             "ansible" => AnsibleAsync(world),
             "floor" => FloorAsync(world),
             _ => throw new ArgumentException(method),
         };
 
-        private async Task<(DriverRun, List<VmTiming>, string?)> OursAsync(BenchWorld world)
+        // The engine on one transport, in a process of its own so its CPU is measured as the other methods' is.
+        private async Task<(DriverRun, List<VmTiming>, string?)> EngineAsync(BenchWorld world, string method)
         {
-            string jobFile = Path.Combine(_work, "ours-job.json");
-            string resultFile = Path.Combine(_work, "ours-result.json");
+            string jobFile = Path.Combine(_work, method + "-job.json");
+            string resultFile = Path.Combine(_work, method + "-result.json");
             File.WriteAllText(jobFile, JsonSerializer.Serialize(new OursJob(_o.Vms, _o.Hosts, _payload.Folder, _o.Parallel,
-                world.Lab.PrivateKeyPath, world.Lab.KnownHostsPath, resultFile, _o.OursIgnorePairs)));
+                world.Lab.PrivateKeyPath, world.Lab.KnownHostsPath, resultFile, _o.OursIgnorePairs, method == BenchOptions.DefaultPoolMethod ? "sshnet" : method, method == BenchOptions.DefaultPoolMethod)));
             string self = Environment.ProcessPath!;
             var args = new List<string>();
             if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(MethodRunners).Assembly.Location);
             args.Add(OursDriver.Verb);
             args.Add(jobFile);
-            var run = await DriverProcess.RunAsync("ours", self, args).ConfigureAwait(false);
+            var run = await DriverProcess.RunAsync(method, self, args).ConfigureAwait(false);
             if (!File.Exists(resultFile)) return (run, new List<VmTiming>(), "no result file: " + Tail(run.Output));
-            File.WriteAllText(Path.Combine(_work, "ours-output.log"), run.Output);
+            File.WriteAllText(Path.Combine(_work, method + "-output.log"), run.Output);
             var report = JsonSerializer.Deserialize<OursReport>(File.ReadAllText(resultFile))!;
-            File.WriteAllLines(Path.Combine(_work, "ours-steps.log"), report.StepLog);
-            return (run, report.Vms, (_o.OursIgnorePairs ? "DIAGNOSTIC RUN: redundant pairs handed over as unpaired routers; " : "") + $"engine {report.EngineSeconds:0.00} s inside the process, {report.ProcessCpuSeconds:0.00} CPU s in the .NET process itself (the rest of CPU s is its ssh children), LastRunConnections {report.Connections}; step log: {Path.Combine(_work, "ours-steps.log")}\n  per-VM phases: " + string.Join("\n  ", report.Phases));
+            string steps = Path.Combine(_work, method + "-steps.log");
+            File.WriteAllLines(steps, report.StepLog);
+            return (run, report.Vms, (_o.OursIgnorePairs ? "DIAGNOSTIC RUN: redundant pairs handed over as unpaired routers; " : "") + $"engine {report.EngineSeconds:0.00} s inside the process, {report.ProcessCpuSeconds:0.00} CPU s in the .NET process itself (the rest of CPU s is its ssh children, if any), VM connections {report.Connections}, jump connections {report.JumpConnections}; {report.Pool}; step log: {steps}\n  per-VM phases: " + string.Join("\n  ", report.Phases));
         }
 
         private async Task<(DriverRun, List<VmTiming>, string?)> AnsibleAsync(BenchWorld world)
@@ -117,10 +123,10 @@ namespace SysVmPatch.Bench
 
         private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-        private static bool OnPath(string tool) =>
+        internal static bool OnPath(string tool) =>
             (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
 
-        private static string Tail(string text)
+        internal static string Tail(string text)
         {
             var lines = text.Split('\n').Where(l => l.Trim().Length > 0).ToList();
             return string.Join(" | ", lines.Skip(Math.Max(0, lines.Count - 5)));

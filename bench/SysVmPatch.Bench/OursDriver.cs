@@ -9,23 +9,24 @@ using System.Threading.Tasks;
 using SysVmPatch.Engine.LivePatch;
 using SysVmPatch.Engine.Rollout;
 using SysVmPatch.Engine.Ssh;
+using SysVmPatch.Engine.Ssh.SshNet;
 using SysVmPatch.TestWorld.Topology;
 
 namespace SysVmPatch.Bench
 {
     /// <summary>What the parent hands the "ours" driver process.</summary>
-    public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile, bool IgnorePairs = false);
+    public sealed record OursJob(int Vms, int Hosts, string BundleFolder, int Parallel, string IdentityFile, string KnownHostsFile, string ResultFile, bool IgnorePairs = false, string Transport = "openssh", bool DefaultPool = false);
 
     /// <summary>What the "ours" driver process reports back.</summary>
-    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases, double ProcessCpuSeconds);
+    public sealed record OursReport(double EngineSeconds, int Connections, List<VmTiming> Vms, List<string> StepLog, List<string> Phases, double ProcessCpuSeconds, int JumpConnections = 0, string? Pool = null);
 
     /// <summary>One VM's outcome and how long its patch took, as a method saw it.</summary>
     public sealed record VmTiming(string Vm, bool Ok, double Seconds, string? Error);
 
     /// <summary>
-    /// The "ours" driver, run as its own process (like the other two) so its CPU is measured the same way: the
-    /// code path Invoke-LivePatch takes, LivePatchService.RunAsync with the OpenSSH transport, one batch of
-    /// every VM at the benchmark's parallelism.
+    /// The engine's driver, run as its own process (like the other methods) so its CPU is measured the same way:
+    /// the code path Invoke-LivePatch takes, LivePatchService.RunAsync on the job's transport (SSH.NET or OpenSSH),
+    /// one batch of every VM at the benchmark's parallelism.
     /// </summary>
     public static class OursDriver
     {
@@ -44,8 +45,16 @@ namespace SysVmPatch.Bench
                 Ssh = new SshRouteOptions { IdentityFile = job.IdentityFile, KnownHostsFile = job.KnownHostsFile, ConnectTimeout = TimeSpan.FromSeconds(10) },
                 AgentTimeout = TimeSpan.FromMinutes(5),
             };
-            // Named, not the engine's default (SSH.NET): this driver measures the OpenSSH transport.
-            var service = new LivePatchService(o => new OpenSshClient(o.ShareConnections));
+            bool sshNet = job.Transport == "sshnet";
+            SshNetClient? sshNetClient = null;
+            var service = new LivePatchService(o =>
+            {
+                if (!sshNet) return new OpenSshClient(o.ShareConnections);
+                sshNetClient = new SshNetClient(new SshNetClientOptions { Parallelism = job.Parallel, SizeThreadPool = !job.DefaultPool });
+                // Diagnostic: what SSH.NET costs without the client's thread-pool sizing (the pool's default minimum).
+                return sshNetClient;
+            });
+            using var sampler = new PoolSampler();
             var steps = new List<string>();
             var marks = new Dictionary<string, Dictionary<string, double>>();
             var clock = Stopwatch.StartNew();
@@ -70,11 +79,12 @@ namespace SysVmPatch.Bench
                 }
             }, CancellationToken.None);
             double seconds = clock.Elapsed.TotalSeconds;
+            sampler.Dispose();
             var timings = results.Select(r => new VmTiming(r.VmName, r.Status == LivePatchStatus.Patched, r.Duration.TotalSeconds,
                 r.Status == LivePatchStatus.Patched ? null : $"{r.Status} {r.FailedStep} {r.Error}")).ToList();
             File.WriteAllText(job.ResultFile, JsonSerializer.Serialize(new OursReport(seconds, service.LastRunConnections, timings, steps, Phases(marks),
                 // The .NET process alone, without its ssh children: tells the engine's own cost from OpenSSH's.
-                Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds)));
+                Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, sshNetClient?.JumpConnectionsOpened ?? 0, (job.DefaultPool ? "DIAGNOSTIC RUN with the pool's default minimum; " : "") + sampler.Summary())));
             return timings.All(t => t.Ok) ? 0 : 1;
         }
 

@@ -31,6 +31,8 @@ namespace SysVmPatch.Bench
             }
 
             Console.WriteLine("machine: " + Report.Machine());
+            Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+            if (o.Wan) Console.WriteLine($"WAN mode: {o.UplinkDelayMs} ms each way between workstation and hosts, {o.VmLinkDelayMs} ms between hosts and VMs");
             string work = Path.Combine(Path.GetTempPath(), "svp-bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
             Directory.CreateDirectory(work);
             Console.WriteLine("work files (inventories, logs, step log): " + work);
@@ -58,7 +60,7 @@ namespace SysVmPatch.Bench
                     Console.WriteLine($"{tag}: starting a fresh lab of {o.Vms} VMs on {o.Hosts} hosts...");
                     var result = await RunOnceAsync(o, payload, runners, method);
                     rounds[method].Add(result);
-                    Console.WriteLine($"{tag}: {result.WallSeconds:0.00} s, exit {result.ExitCode}, {(result.AllPatched ? "every VM patched" : result.Problems.Count + " problem(s)")}");
+                    Console.WriteLine($"{tag}: {result.WallSeconds:0.00} s, load {result.LoadAverage:0.0}, exit {result.ExitCode}, {(result.AllPatched ? "every VM patched" : result.Problems.Count + " problem(s)")}");
                 }
             }
             foreach (string method in runnable) results.Add(Report.MedianRound(rounds[method]));
@@ -75,13 +77,14 @@ namespace SysVmPatch.Bench
             if (o.HistoryRecords > 0) listings.Add(ListingBenchmarks.History(o.HistoryRecords));
             foreach (var l in listings) Console.WriteLine(Report.Listing(l));
 
-            if (o.JsonOut != null) Report.WriteJson(o.JsonOut, results, listings);
+            if (o.JsonOut != null) Report.WriteJson(o.JsonOut, o, results, listings);
             return results.All(r => !r.Ran || r.AllPatched) ? 0 : 1;
         }
 
         private static async Task<MethodResult> RunOnceAsync(BenchOptions o, Payload payload, MethodRunners runners, string method)
         {
-            await using var world = await BenchWorld.StartAsync(o);
+            await using var world = await BenchWorld.StartAsync(o, withManagementServer: method == "pwsh");
+            double load = BenchWorld.LoadAverage();
             world.MarkStart();
             var (run, vms, note) = await runners.RunAsync(method, world);
             double machineCpu = world.MachineCpuSeconds();
@@ -89,7 +92,7 @@ namespace SysVmPatch.Bench
             {
                 Method = method, Ran = true, WallSeconds = run.Wall.TotalSeconds, CpuSeconds = run.CpuSeconds, MachineCpuSeconds = machineCpu, Vms = vms,
                 VmConnections = world.VmConnections(), HostConnections = world.HostConnections(), BytesSent = world.BytesSent(),
-                Problems = PatchVerifier.Problems(world.Lab, payload), ExitCode = run.ExitCode, Note = note,
+                Problems = PatchVerifier.Problems(world.Lab, payload), ExitCode = run.ExitCode, Note = note, LoadAverage = load,
             };
             if (vms.Count != o.Vms) result = result with { Problems = result.Problems.Append($"{method}: reported {vms.Count} VMs, expected {o.Vms}").ToList() };
             return result;

@@ -111,11 +111,23 @@ namespace SysVmPatch.TestWorld.NamespaceLab
             foreach (var rt in _vms.Values.Except(toStart)) await LabNetwork.SetVmLinkAsync(rt.Vm, up: false, ct).ConfigureAwait(false);
             var vmsTime = phase.Elapsed;
             Log($"{toStart.Count} VMs booted in {vmsTime.TotalSeconds:0.0} s");
+            await StartDelaysAsync(ct).ConfigureAwait(false);
 
             Timings = new LabStartupTimings
             {
                 CleanStale = cleanTime, Files = filesTime, Keys = keysTime, Network = networkTime, Hosts = hostsTime, Vms = vmsTime, Total = total.Elapsed,
             };
+        }
+
+        // After the VMs booted, so only the work under test pays for the delay, not the lab's own start.
+        private async Task StartDelaysAsync(CancellationToken ct)
+        {
+            if (_options.UplinkDelay > TimeSpan.Zero)
+                _delays.Add(await DelayRelay.StartAsync(null, Topology.Hosts.Select(h => h.Address + "/32"), _options.UplinkDelay, ct).ConfigureAwait(false));
+            if (_options.VmLinkDelay > TimeSpan.Zero)
+                foreach (var host in Topology.Hosts)
+                    _delays.Add(await DelayRelay.StartAsync(LabNames.HostNetns(host), new[] { "169.254.0.0/16" }, _options.VmLinkDelay, ct).ConfigureAwait(false));
+            if (_delays.Count > 0) Log($"links delayed: workstation-host {_options.UplinkDelay.TotalMilliseconds:0} ms, host-VM {_options.VmLinkDelay.TotalMilliseconds:0} ms each way");
         }
 
         // A tmpfs of our own: overlay needs an upper dir that is not itself on overlayfs, and a killed run's files

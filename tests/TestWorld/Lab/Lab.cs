@@ -26,6 +26,7 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         private readonly LabLock _lock;
         private readonly Dictionary<string, VmRuntime> _vms = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, HostRuntime> _hosts = new(StringComparer.OrdinalIgnoreCase);
+        private readonly List<DelayRelay> _delays = new();
         private int _disposed;
 
         private Lab(ResolvedLab topology, LabOptions options, LabLock labLock)
@@ -168,6 +169,7 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
             LabTermination.Unregister(this);
+            foreach (var relay in _delays) await relay.DisposeAsync().ConfigureAwait(false);
             foreach (var rt in _vms.Values)
                 if (rt.Drop != null) { await rt.Drop.StopAsync().ConfigureAwait(false); rt.Drop = null; }
             try

@@ -32,6 +32,15 @@ namespace SysVmPatch.TestWorld.NamespaceLab
         /// </summary>
         public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+        /// <summary>
+        /// One-way delay between the workstation (the lab's root namespace) and every host, each direction; zero: none.
+        /// With <see cref="VmLinkDelay"/> this makes the lab a cloud behind a WAN, where round trips decide (see DelayRelay).
+        /// </summary>
+        public TimeSpan UplinkDelay { get; init; }
+
+        /// <summary>One-way delay between each host and its VMs, each direction; zero: none.</summary>
+        public TimeSpan VmLinkDelay { get; init; }
+
         /// <summary>Progress lines (phases and timings); null: silent.</summary>
         public Action<string>? Log { get; init; }
     }

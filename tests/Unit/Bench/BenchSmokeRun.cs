@@ -43,7 +43,7 @@ namespace SysVmPatch.Tests.Bench
                 log.AppendLine(output);
                 if (code != 0) return (log.ToString(), null, code);
             }
-            string methods = AnsibleInstalled ? "ours,ansible,floor" : "ours,floor";
+            string methods = "sshnet,openssh,pwsh,floor" + (AnsibleInstalled ? ",ansible" : "");
             var (exit, text) = await RunAsync("dotnet",
                 $"{dll} --vms {Vms} --hosts {Hosts} --agent-mib 2 --scripts-mib 0.25 --parallel 4 --methods {methods} --rounds 1 --routers 200 --history 20000 --json {_jsonFile}",
                 TimeSpan.FromMinutes(10));

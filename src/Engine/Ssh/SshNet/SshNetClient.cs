@@ -22,13 +22,14 @@ namespace SysVmPatch.Engine.Ssh.SshNet
         private readonly ConcurrentDictionary<string, Lazy<Task<JumpConnection>>> _jumps = new ConcurrentDictionary<string, Lazy<Task<JumpConnection>>>();
         private int _connections;
         private int _jumpConnections;
+        private int _liveTargets;
         private int _disposed;
 
         public SshNetClient(SshNetClientOptions? options = null)
         {
             _options = options ?? new SshNetClientOptions();
             _keys = new KeySource(_options.KeyPassphrase);
-            EnsureThreads(_options.Parallelism);
+            if (_options.SizeThreadPool) EnsureThreads(Math.Min(_options.Parallelism, MaxSizedSessions));
         }
 
         public bool SharesConnections => true;
@@ -37,12 +38,21 @@ namespace SysVmPatch.Engine.Ssh.SshNet
         /// <summary>Handshakes with jump hosts: one per host per run while its connection holds.</summary>
         public int JumpConnectionsOpened => Volatile.Read(ref _jumpConnections);
 
-        // Each forward's pump and each running command's output reader block a pool thread inside SSH.NET; with the
-        // default minimum (one per core) 16 VMs at once wait on the pool's slow thread injection.
-        private static void EnsureThreads(int parallelism)
+        // Inside SSH.NET each VM's forward pumps its socket on a pool thread for as long as the VM's connection lives
+        // (the accept callback runs the channel's blocking read loop), and connecting and closing wait synchronously
+        // on pool threads. With the pool's default minimum (one per core) it adds threads slowly once all are
+        // blocked, and 16 VMs at once then finish their commands one or two at a time, 1-2 s apart (bench/README.md,
+        // findings). So the minimum follows the VMs connected right now, whatever the caller guessed as its
+        // parallelism. SetMinThreads refuses (returns false, changes nothing) a value above the pool's maximum, so
+        // the wish is bounded well below it.
+        private const int MaxSizedSessions = 256;
+
+        private static void EnsureThreads(int sessions)
         {
-            int wanted = 16 + 4 * Math.Max(1, parallelism);
+            int wanted = 16 + 4 * Math.Max(1, Math.Min(sessions, MaxSizedSessions));
             ThreadPool.GetMinThreads(out int workers, out int io);
+            ThreadPool.GetMaxThreads(out int maxWorkers, out _);
+            wanted = Math.Min(wanted, maxWorkers);
             if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
         }
 
@@ -74,10 +84,18 @@ namespace SysVmPatch.Engine.Ssh.SshNet
                 jump = await JumpAsync(vmName, route, route.Jumps.Count - 1, cancellationToken).ConfigureAwait(false);
                 forward = jump.Forward(route.Target.Host, route.Target.Port);
             }
+            int live = Interlocked.Increment(ref _liveTargets);
+            if (_options.SizeThreadPool) EnsureThreads(live);
+            bool connected = false;
             try
             {
                 var client = await ConnectAsync(vmName, route, route.Target, forward, where, isJump: false, cancellationToken).ConfigureAwait(false);
-                return (client, () => { if (forward != null) jump!.Close(forward); });
+                connected = true;
+                return (client, () =>
+                {
+                    Interlocked.Decrement(ref _liveTargets);
+                    if (forward != null) jump!.Close(forward);
+                });
             }
             catch (SshException ex) when (forward != null && (ex.Kind == SshErrorKind.ConnectionLost || ex.Kind == SshErrorKind.ConnectionTimedOut || ex.Kind == SshErrorKind.Unknown))
             {
@@ -94,6 +112,10 @@ namespace SysVmPatch.Engine.Ssh.SshNet
             {
                 if (forward != null) jump!.Close(forward);
                 throw;
+            }
+            finally
+            {
+                if (!connected) Interlocked.Decrement(ref _liveTargets);
             }
         }
 

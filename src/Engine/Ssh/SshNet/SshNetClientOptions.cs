@@ -12,5 +12,10 @@ namespace SysVmPatch.Engine.Ssh.SshNet
         public Action<string>? Warn { get; init; }
         /// <summary>VMs worked on at once: sizes the thread pool, since SSH.NET's forwards block a thread each.</summary>
         public int Parallelism { get; init; } = 16;
+        /// <summary>
+        /// Raise the thread pool's minimum with the VMs connected at once (see SshNetClient). False leaves the pool to
+        /// a host that sizes it itself, and lets the benchmark show what the sizing is worth.
+        /// </summary>
+        public bool SizeThreadPool { get; init; } = true;
     }
 }

@@ -37,6 +37,51 @@ namespace SysVmPatch.Tests.Ssh.SshNet
             Assert.Equal(1, client.JumpConnectionsOpened);
         }
 
+        [Fact]
+        public void A_parallelism_beyond_the_pools_maximum_still_raises_its_minimum()
+        {
+            // SetMinThreads refuses a value above the pool's maximum and changes nothing: 16 + 4 x 10000 was refused.
+            ThreadPool.GetMinThreads(out int before, out int io);
+            try
+            {
+                ThreadPool.SetMinThreads(Environment.ProcessorCount, io);
+                using var client = new SshNetClient(new SshNetClientOptions { Parallelism = 10_000 });
+                ThreadPool.GetMinThreads(out int after, out _);
+                Assert.True(after >= 16 + 4 * 64, $"the pool's minimum stayed at {after} threads");
+            }
+            finally { ThreadPool.SetMinThreads(before, io); }
+        }
+
+        [SshdFact]
+        public async Task The_pools_minimum_follows_the_vms_connected_at_once_not_the_parallelism_guessed()
+        {
+            // Each VM's forward holds a pool thread inside SSH.NET while its session lives: 20 VMs under a caller
+            // that said 1 must not leave the pool at the 1's size.
+            ThreadPool.GetMinThreads(out int before, out int io);
+            var sessions = new List<ISshSession>();
+            try
+            {
+                ThreadPool.SetMinThreads(Environment.ProcessorCount, io);
+                using var client = new SshNetClient(new SshNetClientOptions { Parallelism = 1 });
+                var route = _fixture.Sshd.Route(viaJump: true);
+                for (int i = 0; i < 20; i++) sessions.Add(await client.OpenAsync("vm" + i, route, CancellationToken.None));
+                ThreadPool.GetMinThreads(out int during, out _);
+                Assert.True(during >= 16 + 4 * 20, $"20 VMs connected, the pool's minimum is {during} threads");
+                foreach (var s in sessions) await s.CloseAsync();
+                sessions.Clear();
+                using var unsized = new SshNetClient(new SshNetClientOptions { Parallelism = 1, SizeThreadPool = false });
+                ThreadPool.SetMinThreads(Environment.ProcessorCount, io);
+                using (var one = await unsized.OpenAsync("vm0", route, CancellationToken.None)) { }
+                ThreadPool.GetMinThreads(out int untouched, out _);
+                Assert.Equal(Environment.ProcessorCount, untouched);
+            }
+            finally
+            {
+                foreach (var s in sessions) s.Dispose();
+                ThreadPool.SetMinThreads(before, io);
+            }
+        }
+
         // Listening TCP sockets on 127.0.0.1 of this process (the forwards), read from /proc/net/tcp.
         private static int LoopbackListeners()
         {
