@@ -17,7 +17,7 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 
-    function Invoke-FreshPwsh {
+    function Invoke-PwshProcess {
         <#
         Runs this PowerShell as a new process with the given arguments (after -NoProfile) and returns its exit code,
         stdout and stderr. Standard input is a pipe closed at once, as under a scheduler or Ansible, unless
@@ -68,7 +68,7 @@ Describe 'A state-changing cmdlet in a fresh pwsh where nobody can answer' {
         @{ Command = 'Invoke-LivePatch'; Line = "`$vm | Invoke-LivePatch -BundlePath '{bundle}' -TargetVersion 4.19.1 -HistoryPath '{history}'" }
     ) {
         $line = $Line.Replace('{history}', $history).Replace('{bundle}', $bundle.Path)
-        $run = Invoke-FreshPwsh -Arguments @('-NonInteractive', '-Command', $prelude + 'try { ' + $line + $report)
+        $run = Invoke-PwshProcess -Arguments @('-NonInteractive', '-Command', $prelude + 'try { ' + $line + $report)
         $run.ExitCode | Should -Be 3 -Because "stdout: $($run.Stdout) stderr: $($run.Stderr)"
         $run.Stdout | Should -Match "ID=ConfirmationNotPossible,SysVmPatch\.Cmdlets\.Commands\."
         $run.Stdout | Should -Match ([regex]::Escape("$Command asks for confirmation"))
@@ -78,7 +78,7 @@ Describe 'A state-changing cmdlet in a fresh pwsh where nobody can answer' {
     }
 
     It 'fails the same way when pwsh reads its standard input from a pipe, instead of hanging or failing at the prompt' {
-        $run = Invoke-FreshPwsh -Arguments @('-Command', $prelude + "try { `$vm | Restart-SysVm -HistoryPath '$history'" + $report)
+        $run = Invoke-PwshProcess -Arguments @('-Command', $prelude + "try { `$vm | Restart-SysVm -HistoryPath '$history'" + $report)
         $run.ExitCode | Should -Be 3 -Because "stdout: $($run.Stdout) stderr: $($run.Stderr)"
         $run.Stdout | Should -Match 'ID=ConfirmationNotPossible,'
         $run.Stdout | Should -Match 'standard input is redirected'
@@ -86,14 +86,14 @@ Describe 'A state-changing cmdlet in a fresh pwsh where nobody can answer' {
     }
 
     It 'runs past the prompt with -Confirm:$false (the VM then fails on its connection, not on a prompt)' {
-        $run = Invoke-FreshPwsh -Arguments @('-NonInteractive', '-Command', $prelude + "try { `$vm | Restart-SysVm -Confirm:`$false -HistoryPath '$TestDrive/confirmed.jsonl' -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | ConvertTo-SysVmJson" + $report)
+        $run = Invoke-PwshProcess -Arguments @('-NonInteractive', '-Command', $prelude + "try { `$vm | Restart-SysVm -Confirm:`$false -HistoryPath '$TestDrive/confirmed.jsonl' -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | ConvertTo-SysVmJson" + $report)
         $run.Stdout | Should -Not -Match 'ConfirmationNotPossible'
         ($run.Stdout | ConvertFrom-Json).Status | Should -Be 'Failed'
     }
 
     It 'with -WhatIf asks nothing and exits 0' {
         $whatIfHistory = Join-Path $TestDrive 'whatif.jsonl'
-        $run = Invoke-FreshPwsh -Arguments @('-NonInteractive', '-Command', $prelude + "`$vm | Restart-SysVm -WhatIf -HistoryPath '$whatIfHistory'")
+        $run = Invoke-PwshProcess -Arguments @('-NonInteractive', '-Command', $prelude + "`$vm | Restart-SysVm -WhatIf -HistoryPath '$whatIfHistory'")
         $run.ExitCode | Should -Be 0 -Because "stdout: $($run.Stdout) stderr: $($run.Stderr)"
         Test-Path -LiteralPath $whatIfHistory | Should -BeFalse
     }
@@ -107,7 +107,7 @@ Describe 'Exit codes of unattended scripts when a VM fails' {
     }
 
     It 'pwsh -Command exits 1 when the last pipeline wrote a VM''s error record, even piped on to ConvertTo-SysVmJson' {
-        $run = Invoke-FreshPwsh -Arguments @('-NonInteractive', '-Command', $prelude + $failingRun + ' | ConvertTo-SysVmJson')
+        $run = Invoke-PwshProcess -Arguments @('-NonInteractive', '-Command', $prelude + $failingRun + ' | ConvertTo-SysVmJson')
         $run.ExitCode | Should -Be 1
         ($run.Stdout | ConvertFrom-Json).Status | Should -Be 'Failed'
         $run.Stderr | Should -Match 'r-1-VM'
@@ -116,13 +116,13 @@ Describe 'Exit codes of unattended scripts when a VM fails' {
     It 'pwsh -File exits 0 after a failed VM unless the script says otherwise, and 1 with the documented check' {
         $plain = Join-Path $TestDrive 'plain.ps1'
         Set-Content -LiteralPath $plain -Value ($prelude + $failingRun + ' | Out-Null')
-        (Invoke-FreshPwsh -Arguments @('-NonInteractive', '-File', $plain)).ExitCode | Should -Be 0
+        (Invoke-PwshProcess -Arguments @('-NonInteractive', '-File', $plain)).ExitCode | Should -Be 0
         $checked = Join-Path $TestDrive 'checked.ps1'
         Set-Content -LiteralPath $checked -Value ($prelude + "`$results = @($failingRun -ErrorVariable failures)`nif (`$failures) { exit 1 }")
-        (Invoke-FreshPwsh -Arguments @('-NonInteractive', '-File', $checked)).ExitCode | Should -Be 1
+        (Invoke-PwshProcess -Arguments @('-NonInteractive', '-File', $checked)).ExitCode | Should -Be 1
         $dollarQuestion = Join-Path $TestDrive 'dollar-question.ps1'
         Set-Content -LiteralPath $dollarQuestion -Value ($prelude + "$failingRun | ConvertTo-SysVmJson | Set-Content -LiteralPath '$TestDrive/report.json'`nif (-not `$?) { exit 1 }")
-        (Invoke-FreshPwsh -Arguments @('-NonInteractive', '-File', $dollarQuestion)).ExitCode | Should -Be 1
+        (Invoke-PwshProcess -Arguments @('-NonInteractive', '-File', $dollarQuestion)).ExitCode | Should -Be 1
         (Get-Content -Raw -LiteralPath "$TestDrive/report.json" | ConvertFrom-Json).Status | Should -Be 'Failed'
     }
 }

@@ -14,16 +14,6 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 
-    function Get-HostText {
-        # What -WhatIf prints goes to the host, not to a stream; a transcript records it.
-        param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)
-        $transcript = Join-Path $TestDrive ("transcript-" + [guid]::NewGuid().ToString('n') + '.txt')
-        Start-Transcript -LiteralPath $transcript | Out-Null
-        try { & $ScriptBlock 2>&1 | Out-Null }
-        finally { Stop-Transcript | Out-Null }
-        Get-Content -Raw -LiteralPath $transcript
-    }
-
     $bundle = New-TestBundle -Path (Join-Path $TestDrive 'bundle')
     Disconnect-All
 }
@@ -57,7 +47,7 @@ Describe 'New-LivePatchPlan on hand-built VMs' {
     }
 
     It 'prints, as its text, exactly what Invoke-LivePatch -WhatIf prints for the same input' {
-        $whatIf = Get-HostText { $vms | Invoke-LivePatch -BundlePath $bundle.Path -TargetVersion 4.19.1 -BatchSize 1 -WhatIf }
+        $whatIf = (Get-WhatIfText { $vms | Invoke-LivePatch -BundlePath $bundle.Path -TargetVersion 4.19.1 -BatchSize 1 -WhatIf }).Text
         $plan.Text.Count | Should -Be 5
         foreach ($line in $plan.Text) { $whatIf.Contains($line) | Should -BeTrue -Because "-WhatIf should print '$line'" }
         $whatIf | Should -Match ('What if: ' + [regex]::Escape($plan.Text[0]))
