@@ -32,20 +32,12 @@ namespace SysVmPatch.Engine.Text
             return sb.ToString();
         }
 
-        /// <summary>Like <see cref="Sanitize"/> for each line, keeping the line breaks: for a plan printed over several lines.</summary>
-        public static string SanitizeLines(string? text)
-        {
-            if (string.IsNullOrEmpty(text)) return "";
-            var lines = text!.Replace("\r\n", "\n").Split('\n');
-            for (int i = 0; i < lines.Length; i++) lines[i] = Sanitize(lines[i]);
-            return string.Join(Environment.NewLine, lines);
-        }
-
         /// <summary>
-        /// Several lines for a console (a VM's output in a table cell): each line cleaned as <see cref="Sanitize"/>
-        /// does, the line breaks kept; at most <paramref name="maxLines"/> lines, then a line saying how many more.
+        /// Several lines for a console (a plan under -WhatIf, a VM's output in a table cell): each line cleaned as
+        /// <see cref="Sanitize"/> does, the line breaks kept (as '\n', which every console honours); at most
+        /// <paramref name="maxLines"/> lines, then a line saying how many more.
         /// </summary>
-        public static string SanitizeLines(string? text, int maxLines = 20)
+        public static string SanitizeLines(string? text, int maxLines = int.MaxValue)
         {
             if (string.IsNullOrEmpty(text)) return "";
             var lines = text!.Replace("\r\n", "\n").TrimEnd('\n').Split('\n');

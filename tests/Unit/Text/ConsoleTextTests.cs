@@ -58,7 +58,7 @@ namespace SysVmPatch.Tests.Text
         {
             string plan = "live-patch 2 VMs:\r\n  r-1-VM\u001b]0;owned\u0007 first\n  r-2-VM\u001b[2J\u202e";
             string clean = ConsoleText.SanitizeLines(plan);
-            Assert.Equal(string.Join(Environment.NewLine, "live-patch 2 VMs:", "  r-1-VM first", "  r-2-VM"), clean);
+            Assert.Equal("live-patch 2 VMs:\n  r-1-VM first\n  r-2-VM", clean);
         }
     }
 }
