@@ -145,7 +145,8 @@ function Invoke-XunitSuite {
         $count = { param($name) $text = $counters.GetAttribute($name); if ($text) { [int]$text } else { 0 } }
         $passed += & $count 'passed'
         $failed += (& $count 'failed') + (& $count 'error') + (& $count 'timeout') + (& $count 'aborted')
-        $skipped += & $count 'notExecuted'
+        # A skipped xunit test is counted in 'total' but not in 'executed'; the trx's own notExecuted stays 0 for it.
+        $skipped += (& $count 'total') - (& $count 'executed')
     }
     $problem = if ($reports.Count -eq 0) { "dotnet test wrote no report (exit code $exitCode)" }
     elseif ($exitCode -ne 0 -and $failed -eq 0) { "dotnet test failed with exit code $exitCode but no test failed (a build or test host failure?)" }
