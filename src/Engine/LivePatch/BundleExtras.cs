@@ -34,6 +34,24 @@ namespace SysVmPatch.Engine.LivePatch
         public long JreUnpackedBytes { get; }
 
         public bool Any => CaCertificates.Count > 0 || JrePath != null;
+
+        /// <summary>"md5  ca-certificates/name.crt" per certificate and "md5  jre.tar.gz", as a saved plan records them.</summary>
+        public IReadOnlyList<string> Md5Lines()
+        {
+            var lines = CaCertificates.Select(c => $"{c.Md5}  {CaFolderName}/{c.Name}").ToList();
+            if (JrePath != null) lines.Add($"{JreMd5}  {JreFileName}");
+            return lines;
+        }
+
+        /// <summary>What a VM gets beside agent.zip, for the plan and the preview: "adds 1 CA certificate (x.crt), replaces the JRE (jre.tar.gz 41 MiB)".</summary>
+        public string Describe()
+        {
+            var parts = new List<string>();
+            if (CaCertificates.Count > 0)
+                parts.Add($"adds {CaCertificates.Count} CA certificate{(CaCertificates.Count == 1 ? "" : "s")} ({string.Join(", ", CaCertificates.Select(c => c.Name))})");
+            if (JrePath != null) parts.Add($"replaces the JRE ({JreFileName}, {PreflightDecision.Mib(JreBytes)} MiB)");
+            return string.Join(", ", parts);
+        }
         public long StagedBytes => CaCertificates.Sum(c => c.Bytes) + JreBytes;
 
         private BundleExtras(IReadOnlyList<BundleCaCertificate> certs, string? jre)
