@@ -147,5 +147,21 @@ namespace SysVmPatch.Tests.LivePatch
             using var stream = typeof(PatchBundle).Assembly.GetManifestResourceStream("SysVmPatch.LivePatch.javatrust.sh")!;
             return new StreamReader(stream).ReadToEnd();
         }
+
+        [Fact]
+        public async System.Threading.Tasks.Task Method_Api_skips_an_ssvm_whose_bundle_carries_extras_before_calling_cloudstack()
+        {
+            using var bundle = new TestBundle(caCertificate: true);
+            var ssvm = new Engine.Inventory.SystemVm { Id = "1", Name = "s-1-VM", Type = Engine.Inventory.SystemVmType.SSVM, State = "Running", TemplateVersion = "4.18.0", Server = "nowhere" };
+            var options = new LivePatchOptions { Bundle = bundle.Bundle, Method = LivePatchMethod.Api, Force = true };
+
+            var results = await new LivePatchService().RunAsync(new[] { ssvm }, options, _ => { }, System.Threading.CancellationToken.None);
+
+            var r = Assert.Single(results);
+            Assert.Equal(LivePatchStatus.Skipped, r.Status);
+            Assert.Equal("Preflight", r.FailedStep);
+            Assert.Contains("only by the SSH agent", r.Error);
+            Assert.Contains("svp-test-ca.crt", r.Error);
+        }
     }
 }
