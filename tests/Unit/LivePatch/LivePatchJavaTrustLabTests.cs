@@ -122,5 +122,30 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.Equal(sig, Signature(lab, Vm));
             Assert.Equal(0, Restarts(lab, Vm));
         }
+
+        [LabFact]
+        public async Task An_agent_killed_with_the_old_jre_moved_aside_is_recovered_by_the_next_run_byte_for_byte()
+        {
+            await using var lab = await StartAsync();
+            using var bundle = new TestBundle(caCertificate: true, jreMarker: "new bundle jre");
+            string before = await Manifest(lab);
+            // The instant a reset hurts most: the old JRE renamed away, the new one not yet in its place.
+            await lab.ArmAgentCrashAsync(Vm, "mv", ".svpold", after: true);
+
+            var first = Assert.Single(await RunAsync(new LivePatchService(), TheSsvm(lab), Options(lab, bundle), _output));
+            Assert.NotEqual(LivePatchStatus.Patched, first.Status);
+            Assert.Contains("crash after", File.ReadAllText(lab.VmPath(Vm, "/var/lib/labshim/crashes.log")));
+            Assert.Equal("missing", await Exec(lab, $"test -e {LabJre} && echo present || echo missing").ContinueWith(t => t.Result.Trim()));
+            await lab.DisarmAgentCrashesAsync(Vm);
+
+            // The next run restores the interrupted run's backup first; its own patch then fails validation and rolls back.
+            var options = Options(lab, bundle) with { PostChecks = new[] { "false" } };
+            var second = Assert.Single(await RunAsync(new LivePatchService(), TheSsvm(lab), options, _output));
+
+            Assert.True(second.Status == LivePatchStatus.RolledBack, $"{second.Status} {second.FailedStep} {second.Error}");
+            Assert.Contains("recover", await Exec(lab, "cat /var/cache/cloud/sysvmpatch/runs/*/journal"));
+            Assert.Equal(before, await Manifest(lab));
+            AssertServicesActive(lab, lab.Topology.Vm(Vm));
+        }
     }
 }
