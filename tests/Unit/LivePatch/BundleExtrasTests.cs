@@ -138,6 +138,7 @@ namespace SysVmPatch.Tests.LivePatch
                 p.WaitForExit();
                 Assert.True(p.ExitCode != 0, "check_java_extras accepted the archive: " + output);
                 Assert.Contains(expected, output);
+                Assert.Contains("refused before the backup, nothing changed", output);
             }
             finally { Directory.Delete(dir, true); }
         }

@@ -147,5 +147,27 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.Equal(before, await Manifest(lab));
             AssertServicesActive(lab, lab.Topology.Vm(Vm));
         }
+
+        [LabFact]
+        public async Task The_vms_own_check_refuses_a_jre_it_cannot_place_before_anything_changes()
+        {
+            await using var lab = await StartAsync();
+            using var bundle = new TestBundle(caCertificate: true, jreMarker: "new bundle jre");
+            // java on this VM's PATH resolves outside /usr and /opt: the agent will not replace such a folder.
+            await Exec(lab, JavaTrustFiles.JreLayoutScript("/root/own-jre", "own jre") + "; ln -sf /root/own-jre/bin/java /usr/local/bin/java");
+            string before = await Manifest(lab), sig = Signature(lab, Vm), own = await Exec(lab, "cd /root/own-jre && find . -type f -exec md5sum {} + | sort");
+
+            var r = Assert.Single(await RunAsync(new LivePatchService(), TheSsvm(lab), Options(lab, bundle), _output));
+
+            Assert.Equal(LivePatchStatus.Failed, r.Status);
+            Assert.Equal("check", r.FailedStep);
+            Assert.Contains("outside /usr and /opt", r.Error);
+            Assert.Contains("nothing changed", r.Error);
+            Assert.Equal(before, await Manifest(lab));
+            Assert.Equal(own, await Exec(lab, "cd /root/own-jre && find . -type f -exec md5sum {} + | sort"));
+            Assert.Equal(sig, Signature(lab, Vm));
+            Assert.Equal(0, Restarts(lab, Vm));
+            Assert.False(LockHeld(lab, Vm));
+        }
     }
 }

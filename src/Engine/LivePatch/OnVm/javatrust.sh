@@ -24,6 +24,13 @@ fingerprints() { bounded "$(keytool_bin)" "$@" 2>/dev/null | grep -o '[0-9A-F][0
 
 # --- check: refuses before the backup, so nothing has changed ------------------------------------------------
 check_java_extras() {
+  local why
+  why=$(java_extras_problem) && return 0
+  echo "${why:-the CA certificates or JRE cannot be applied}; refused before the backup, nothing changed"
+  return 1
+}
+
+java_extras_problem() {
   has_java_extras || return 0
   local h; h=$(java_home) || { echo "no java on PATH: cannot tell which JRE the agent runs on"; return 1; }
   [ "${h#/usr/}" != "$h" ] || [ "${h#/opt/}" != "$h" ] || { echo "the JRE $h is outside /usr and /opt; refused"; return 1; }
