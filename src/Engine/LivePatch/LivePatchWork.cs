@@ -62,7 +62,6 @@ namespace SysVmPatch.Engine.LivePatch
             };
         }
 
-        /// <summary>Every result of a run that applies a saved plan names the plan (its hash), and so does its history.</summary>
         // CloudStack's patchSystemVm copies the host's agent.zip and scripts only: a bundle's CA certificates and JRE would
         // silently not arrive, so such an SSVM or CPVM is skipped before CloudStack is called (routers never get them).
         private static LivePatchResult? RefuseExtrasViaApi(SystemVm vm, PatchBundle bundle, string runId)
@@ -75,6 +74,7 @@ namespace SysVmPatch.Engine.LivePatch
             };
         }
 
+        /// <summary>Every result of a run that applies a saved plan names the plan (its hash), and so does its history.</summary>
         internal static LivePatchResult Stamp(LivePatchResult result, LivePatchOptions options) =>
             options.PlanHash == null ? result : result with { PlanHash = options.PlanHash };
 
