@@ -138,6 +138,48 @@ Describe 'Invoke-LivePatch bundle checks' {
     }
 }
 
+Describe 'Invoke-LivePatch bundle with CA certificates and a JRE (ca-certificates/, jre.tar.gz)' {
+    BeforeAll {
+        $extras = New-TestBundle -Path (Join-Path $TestDrive 'extras-bundle')
+        Add-TestBundleCaCertificate -Path $extras.Path | Out-Null
+    }
+
+    It 'names them in the -WhatIf line of an SSVM and not of a router' {
+        $run = Get-WhatIfText {
+            @(New-TestVm -Name s-1-VM -Type SSVM; New-TestVm -Name r-2-VM) |
+                Invoke-LivePatch -BundlePath $extras.Path -TargetVersion 4.19.1 -WhatIf -HistoryPath (Join-Path $TestDrive 'extras.jsonl')
+        }
+        $run.Errors.Count | Should -Be 0
+        $run.Text | Should -Match 's-1-VM \(SSVM.*adds 1 CA certificate \(pester-ca\.crt\)'
+        $run.Text | Should -Not -Match 'r-2-VM \(Router[^\n]*CA certificate'
+    }
+
+    It 'ends with BundleUnavailable naming <File> when it is <What>, before anything is contacted' -ForEach @(
+        @{ What = 'a truncated JRE archive'; File = 'jre.tar.gz' }
+        @{ What = 'not a certificate'; File = 'broken.crt' }
+    ) {
+        $bad = New-TestBundle -Path (Join-Path $TestDrive "bad-$File")
+        if ($File -eq 'jre.tar.gz') {
+            $jreSource = Join-Path $TestDrive 'jre-src/jre/bin'
+            New-Item -ItemType Directory -Path $jreSource -Force | Out-Null
+            Set-Content -LiteralPath (Join-Path $jreSource 'java') -Value ('x' * 5000)
+            $jre = Join-Path $bad.Path 'jre.tar.gz'
+            & tar -czf $jre -C (Join-Path $TestDrive 'jre-src') jre
+            $bytes = [System.IO.File]::ReadAllBytes($jre)
+            [System.IO.File]::WriteAllBytes($jre, $bytes[0..([int]($bytes.Length / 2))])
+        }
+        else {
+            New-Item -ItemType Directory -Path (Join-Path $bad.Path 'ca-certificates') -Force | Out-Null
+            Set-Content -LiteralPath (Join-Path $bad.Path "ca-certificates/$File") -Value 'not a certificate'
+        }
+        $history = Join-Path $TestDrive "bad-$File.jsonl"
+        $err = Get-TerminatingError { New-TestVm -Name s-1-VM -Type SSVM | Invoke-LivePatch -BundlePath $bad.Path -Confirm:$false -HistoryPath $history }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BundleUnavailable,*'
+        $err.Exception.Message | Should -Match ([regex]::Escape($File))
+        Test-Path -LiteralPath $history | Should -BeFalse
+    }
+}
+
 Describe 'Invoke-LivePatch -SshOption' {
     It 'refuses <Key> with the terminating error InvalidSshOption before contacting anything' -ForEach @(
         @{ Key = 'BatchMode'; Value = 'no'; Why = 'sets it itself' }
@@ -406,6 +448,28 @@ Describe "Invoke-LivePatch against the test world$labNote" -Skip:($null -ne $lab
                 $r.RunId | Should -Not -Be $results[0].RunId
                 ($r.Steps -join "`n") | Should -Not -Match 'upload ok'
             }
+        }
+    }
+
+    Context 'an SSVM patched with a bundle that carries a CA certificate' {
+        BeforeAll {
+            $ssvm = Get-SystemVm -Type SSVM -State Running | Where-Object { Test-Patchable $_ $serverVersion } | Select-Object -First 1
+            $caBundle = New-TestBundle -Path (Join-Path $TestDrive 'ca-bundle')
+            $pemLine = Add-TestBundleCaCertificate -Path $caBundle.Path
+            if ($ssvm -and $lab.PSObject.Properties['SshConfigFile']) {
+                $caResult = $ssvm | Invoke-LivePatch -BundlePath $caBundle.Path -Confirm:$false -HistoryPath (Join-Path $TestDrive 'ca.jsonl') @sshOptions -ErrorAction SilentlyContinue
+            }
+        }
+
+        It 'is Patched and the VM trusts the certificate (system bundle and the JRE''s cacerts)' {
+            if (-not $ssvm) { Set-ItResult -Skipped -Because 'the test world has no running SSVM on a template that can be live-patched'; return }
+            if (-not $lab.PSObject.Properties['SshConfigFile']) { Set-ItResult -Skipped -Because 'the state file names no SshConfigFile'; return }
+            "$($caResult.Status)" | Should -Be 'Patched' -Because "$($caResult.FailedStep) $($caResult.Error)"
+            $trusted = & ssh -F $lab.SshConfigFile -o BatchMode=yes $ssvm.Name 'cat /etc/ssl/certs/ca-certificates.crt'
+            $LASTEXITCODE | Should -Be 0
+            ($trusted -join "`n") | Should -Match ([regex]::Escape($pemLine))
+            & ssh -F $lab.SshConfigFile -o BatchMode=yes $ssvm.Name 'keytool -list -cacerts -storepass changeit -alias sysvmpatch-pester-ca >/dev/null || keytool -list -cacerts -storepass changeit | grep -qi pester-ca'
+            $LASTEXITCODE | Should -Be 0 -Because 'the JRE''s cacerts holds the certificate'
         }
     }
 

@@ -208,6 +208,26 @@ function New-TestBundle {
     }
 }
 
+function Add-TestBundleCaCertificate {
+    <#
+    Puts a fresh self-signed CA certificate (PEM) into the bundle's ca-certificates folder, the layout
+    Invoke-LivePatch reads for SSVMs and CPVMs. Returns the PEM's first base64 line, which the VM's
+    /etc/ssl/certs/ca-certificates.crt holds once the certificate is trusted.
+    #>
+    param([Parameter(Mandatory)] [string] $Path, [string] $Name = 'pester-ca.crt')
+    $key = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new(
+        "CN=SysVmPatch Pester CA $([guid]::NewGuid().ToString('n').Substring(0, 6))", $key,
+        [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $cert = $request.CreateSelfSigned([datetimeoffset]::UtcNow.AddDays(-1), [datetimeoffset]::UtcNow.AddYears(1))
+    $pem = $cert.ExportCertificatePem()
+    $folder = Join-Path $Path 'ca-certificates'
+    New-Item -ItemType Directory -Path $folder -Force | Out-Null
+    Set-Content -LiteralPath (Join-Path $folder $Name) -Value $pem -NoNewline
+    ($pem -split "`n")[1].Trim()
+}
+
 # What Restart-SysVm and Invoke-LivePatch share through their base cmdlets (RolloutCmdlet, SshCmdlet): the parameters,
 # and values each of them refuses while binding (as -ForEach data of 'rejects -<Parameter> <Value> while binding',
 # so they are defined here, where BeforeDiscovery sees them).

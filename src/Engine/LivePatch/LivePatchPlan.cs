@@ -28,7 +28,11 @@ namespace SysVmPatch.Engine.LivePatch
 
         /// <summary>What -WhatIf and -Confirm say will happen to this VM.</summary>
         public string Describe(PatchBundle bundle) =>
-            $"live-patch from {FromVersion ?? "unknown version"} (scripts {Short(Vm.BestSignature)}) to {bundle.Describe()} in batch {Batch}";
+            $"live-patch from {FromVersion ?? "unknown version"} (scripts {Short(Vm.BestSignature)}) to {bundle.Describe()}{Extras(bundle)} in batch {Batch}";
+
+        // Only SSVMs and CPVMs get the bundle's CA certificates and JRE (Payload): the prompt says so for them alone.
+        private string Extras(PatchBundle bundle) =>
+            bundle.Extras.Any && Vm.Type != SystemVmType.Router ? "; " + bundle.Extras.Describe() : "";
 
         private static string Short(string? signature) => string.IsNullOrEmpty(signature) ? "unknown" : signature!.Substring(0, System.Math.Min(8, signature.Length));
     }

@@ -35,7 +35,7 @@ namespace SysVmPatch.Engine.LivePatch
                 var hostFiles = new Reconcile.SshHostBundleReader(ssh, options.Ssh);
                 return new RollingExecutor<SystemVm, VmPatcher.PreparedVm, LivePatchResult>(
                     // Without its connection the VM fails as not connected, before anything reads its host.
-                    async (vm, _, batch, ct) => Stamp((options.Apis.ContainsKey(vm.Server) ? await Reconcile.HostFilesGuard.RefuseApiPatchAsync(vm, hostFiles, options.Bundle, runId, ct).ConfigureAwait(false) : null)
+                    async (vm, _, batch, ct) => Stamp(RefuseExtrasViaApi(vm, options.Bundle, runId) ?? (options.Apis.ContainsKey(vm.Server) ? await Reconcile.HostFilesGuard.RefuseApiPatchAsync(vm, hostFiles, options.Bundle, runId, ct).ConfigureAwait(false) : null)
                         ?? await viaApi.PatchAsync(vm, batch, ct).ConfigureAwait(false), options),
                     r => r.IsFailure, NotStarted)
                 {
@@ -59,6 +59,18 @@ namespace SysVmPatch.Engine.LivePatch
                 Release = prepared => prepared.CloseAsync(),
                 Crashed = Crashed,
                 Record = record,
+            };
+        }
+
+        // CloudStack's patchSystemVm copies the host's agent.zip and scripts only: a bundle's CA certificates and JRE would
+        // silently not arrive, so such an SSVM or CPVM is skipped before CloudStack is called (routers never get them).
+        private static LivePatchResult? RefuseExtrasViaApi(SystemVm vm, PatchBundle bundle, string runId)
+        {
+            if (!bundle.Extras.Any || vm.Type == SystemVmType.Router) return null;
+            string why = $"the bundle's CA certificates or JRE ({bundle.Extras.Describe()}) are applied only by the SSH agent (Method Ssh); CloudStack's patchSystemVm would leave them out, so it was not called";
+            return LivePatchResult.For(vm, runId, bundle.Version) with
+            {
+                Status = LivePatchStatus.Skipped, FailedStep = PatchStep.Preflight.ToString(), Error = why, Steps = new[] { "refused: " + why },
             };
         }
 

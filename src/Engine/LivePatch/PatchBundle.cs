@@ -29,6 +29,8 @@ namespace SysVmPatch.Engine.LivePatch
         public long ScriptsUnpackedBytes { get; }
         /// <summary>Release the bundle comes from (the management server's version), when known.</summary>
         public string? Version { get; }
+        /// <summary>CA certificates and a JRE the bundle folder may also carry, for SSVMs and CPVMs (BundleExtras).</summary>
+        public BundleExtras Extras { get; }
 
         private PatchBundle(string folder, string? version)
         {
@@ -49,6 +51,7 @@ namespace SysVmPatch.Engine.LivePatch
             AgentZipUnpackedBytes = UnpackedZipSize(AgentZipPath);
             ScriptsUnpackedBytes = UnpackedTgzSize(ScriptsPath);
             Version = version;
+            Extras = BundleExtras.Load(folder);
         }
 
         /// <summary>Reads and fingerprints the bundle in <paramref name="folder"/>; a missing file is named in the error.</summary>
@@ -119,7 +122,7 @@ namespace SysVmPatch.Engine.LivePatch
             }
         }
 
-        private static int ReadFull(Stream s, byte[] buffer)
+        internal static int ReadFull(Stream s, byte[] buffer)
         {
             int total = 0;
             while (total < buffer.Length)

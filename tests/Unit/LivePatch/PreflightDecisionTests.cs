@@ -48,5 +48,29 @@ namespace SysVmPatch.Tests.LivePatch
             Assert.Equal(2, d.Warnings.Count); // the 4.14 caveat and the interrupted run
             Assert.Equal("4.14.0", d.FromVersion);
         }
+
+        [Fact]
+        public void A_bundles_jre_counts_against_an_ssvms_free_disk_and_not_a_routers()
+        {
+            using var plain = new TestBundle();
+            using var withJre = new TestBundle(jreMarker: "disk jre");
+            // Room for the plain bundle's payload, unpacked agent and backup, and less than twice the JRE's unpacked size more.
+            long jreKb = 2 * withJre.Bundle.Extras.JreUnpackedBytes / 1024;
+            var ssvm = Report() with { CmdlineType = "secstorage" };
+            long neededKb = 0;
+            for (long kb = 64; kb < 10_000_000; kb += 16)
+                if (PreflightDecision.Decide(ssvm with { FreeKb = kb }, plain.Bundle, force: false, runId: "r1").Verdict is null) { neededKb = kb; break; }
+            Assert.True(neededKb > 0);
+
+            var verdict = PreflightDecision.Decide(ssvm with { FreeKb = neededKb + jreKb / 2 }, withJre.Bundle, force: false, runId: "r1").Verdict;
+            Assert.NotNull(verdict);
+            Assert.Contains("not enough free disk", verdict!.Error);
+            // Plus the archive itself, staged.
+            long stagedKb = withJre.Bundle.Extras.StagedBytes / 1024;
+            Assert.Null(PreflightDecision.Decide(ssvm with { FreeKb = neededKb + jreKb + stagedKb + 64 }, withJre.Bundle, force: false, runId: "r1").Verdict);
+            // A router gets no JRE: what the SSVM was refused with is plenty for it.
+            Assert.True(jreKb / 2 > 64, "the test JRE is too small to tell the difference");
+            Assert.Null(PreflightDecision.Decide(Report(freeKb: neededKb + 64), withJre.Bundle, force: false, runId: "r1").Verdict);
+        }
     }
 }

@@ -122,6 +122,34 @@ namespace SysVmPatch.Tests.LivePatch
         }
 
         [Fact]
+        public async Task A_plan_records_the_bundles_ca_certificates_and_jre_and_refuses_a_bundle_whose_extras_changed()
+        {
+            using var withExtras = new TestBundle(caCertificate: true, jreMarker: "plan jre");
+            var options = new LivePatchOptions { Bundle = withExtras.Bundle, Rollout = new RolloutOptions { BatchSize = 2 } };
+            var saved = PlanReader.Parse(PlanJson.Write(PlanFacts.Save(LivePatchService.Plan(_vms, options), _ => _server.Endpoint.AbsoluteUri, DateTimeOffset.UtcNow, "op@ws")), "plan.json");
+            Assert.Equal(new[] { $"{withExtras.Bundle.Extras.CaCertificates[0].Md5}  ca-certificates/svp-test-ca.crt", $"{withExtras.Bundle.Extras.JreMd5}  jre.tar.gz" }, saved.Bundle.ExtraFiles);
+            Assert.NotNull(await Tomorrow(saved));
+
+            File.WriteAllText(Path.Combine(withExtras.Folder, "ca-certificates", "svp-test-ca.crt"), JavaTrustFiles.CaPem("Swapped CA"));
+            var changed = await Assert.ThrowsAsync<PlanException>(() => Tomorrow(saved));
+            Assert.Equal("PlanBundleChanged", changed.ErrorId);
+            Assert.Contains("CA certificates or JRE [", changed.Message);
+            Assert.DoesNotContain("cloud-scripts.tgz MD5", changed.Message);
+        }
+
+        [Fact]
+        public async Task A_ca_certificate_added_to_the_bundle_after_the_plan_refuses_it()
+        {
+            var saved = PlanToday();
+            Assert.Empty(saved.Bundle.ExtraFiles);
+            Directory.CreateDirectory(Path.Combine(_tb.Folder, "ca-certificates"));
+            File.WriteAllText(Path.Combine(_tb.Folder, "ca-certificates", "late.crt"), JavaTrustFiles.CaPem("Late CA"));
+            var changed = await Assert.ThrowsAsync<PlanException>(() => Tomorrow(saved));
+            Assert.Contains("CA certificates or JRE [] -> [", changed.Message);
+            Assert.Contains("ca-certificates/late.crt", changed.Message);
+        }
+
+        [Fact]
         public async Task A_plan_for_another_management_server_is_refused()
         {
             var other = await Assert.ThrowsAsync<PlanException>(() => Tomorrow(PlanToday(endpoint: "https://ms-other.example:8443/client/api")));

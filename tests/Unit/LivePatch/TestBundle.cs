@@ -16,7 +16,10 @@ namespace SysVmPatch.Tests.LivePatch
         public PatchBundle Bundle { get; }
         public const string NewScriptMarker = "# scripts of the test bundle 4.19.1";
 
-        public TestBundle(int extraScriptsBytes = 0, string version = "4.19.1.0", bool withNewFolder = false)
+        /// <summary>The CA certificate's PEM when the bundle carries one (caCertificate), else null.</summary>
+        public string? CaPem { get; }
+
+        public TestBundle(int extraScriptsBytes = 0, string version = "4.19.1.0", bool withNewFolder = false, bool caCertificate = false, string? jreMarker = null)
         {
             Folder = Path.Combine(Path.GetTempPath(), "svp-bundle-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             string agent = Path.Combine(Folder, "agent-src");
@@ -36,6 +39,12 @@ namespace SysVmPatch.Tests.LivePatch
                 File.WriteAllBytes(Path.Combine(scripts, "opt", "cloud", "bin", "big.bin"), RandomNumberGenerator.GetBytes(extraScriptsBytes));
             Run("zip", $"-qr {Path.Combine(Folder, "agent.zip")} .", agent);
             Run("tar", $"-czf {Path.Combine(Folder, "cloud-scripts.tgz")} ./opt", scripts);
+            if (caCertificate)
+            {
+                CaPem = JavaTrustFiles.CaPem("SysVmPatch Test CA " + Guid.NewGuid().ToString("N").Substring(0, 6));
+                Write(Path.Combine(Folder, BundleExtras.CaFolderName, "svp-test-ca.crt"), CaPem);
+            }
+            if (jreMarker != null) JavaTrustFiles.WriteJre(Folder, jreMarker);
             Bundle = PatchBundle.Load(Folder, version);
         }
 

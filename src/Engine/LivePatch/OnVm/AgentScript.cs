@@ -5,8 +5,8 @@ using System.Text;
 namespace SysVmPatch.Engine.LivePatch.OnVm
 {
     /// <summary>
-    /// The bash agent that patches a VM on the VM itself (OnVm/agent.sh) with its rollback (Rollback/rollback.sh)
-    /// appended, as one script uploaded with the payload.
+    /// The bash agent that patches a VM on the VM itself (OnVm/agent.sh) with its rollback (Rollback/rollback.sh) and
+    /// its CA certificate and JRE steps (OnVm/javatrust.sh) appended, as one script uploaded with the payload.
     /// </summary>
     internal static class AgentScript
     {
@@ -17,7 +17,7 @@ namespace SysVmPatch.Engine.LivePatch.OnVm
         private static string Compose()
         {
             string main = Read("SysVmPatch.LivePatch.agent.sh");
-            string rollback = Read("SysVmPatch.LivePatch.rollback.sh");
+            string rollback = Read("SysVmPatch.LivePatch.rollback.sh") + "\n" + Read("SysVmPatch.LivePatch.javatrust.sh");
             // Functions must be defined before the main sequence at the end of agent.sh runs.
             const string marker = "journal agent \"pid $$\"";
             int at = main.IndexOf(marker, System.StringComparison.Ordinal);

@@ -3,7 +3,8 @@
 # on its old software with its services running, and leaves the outcome in $RUNDIR/outcome for whichever
 # controller asks next. It runs detached (setsid nohup): the controller dying changes nothing here.
 # Usage: agent.sh <run-id>. Parameters come from $STAGE/params (written and checksummed by the controller).
-# The rollback functions (rollback_*) are appended from Rollback/rollback.sh when the agent is uploaded.
+# The rollback functions (rollback_*) are appended from Rollback/rollback.sh, the CA certificate and JRE steps
+# (*_java_extras, apply_jre, apply_certs) from OnVm/javatrust.sh, when the agent is uploaded.
 #
 # Crash consistency (the VM may be reset at any instant): the backup is synced before `complete` marks it
 # usable, new files are written beside their targets and renamed into place, the outcome is synced and written
@@ -194,6 +195,7 @@ backup() {
   } 3> "$BACKUP/scripts.list" 4> "$BACKUP/new.list" 5> "$BACKUP/newdirs.list" > "$BACKUP/existing.list"
   tar -cf "$BACKUP/scripts.tar" -C / --no-recursion -T "$BACKUP/existing.list" || return 1
   if [ -f "$SIGFILE" ]; then cp -p "$SIGFILE" "$BACKUP/signature" || return 1; fi
+  backup_java_extras || return 1
   # The backup is on disk before anything says it is usable, and that it is usable before anything changes.
   sync || return 1
   : > "$BACKUP/complete" || return 1
@@ -235,6 +237,9 @@ apply() {
   write_atomically "$SIGFILE" "$EXPECTED_SIG"$'\n' || return 1
   reload_units_if_changed
   ensure_vnc_rule || { echo "could not add the VNC iptables rule"; return 1; }
+  # The JRE before the certificates: they go into the keystore of the JRE the agent will run on.
+  apply_jre || return 1
+  apply_certs || return 1
 }
 
 # Runs a step; on failure after the backup, rolls back and finishes with the step's error.
@@ -253,6 +258,7 @@ step() {
 validate() {
   services_and_signature_ok "$EXPECTED_SIG" || return 1
   role_checks || return 1
+  validate_java_extras || return 1
   post_checks || return 1
 }
 
@@ -281,6 +287,8 @@ prune_runs
 pick_services
 journal services "${RESTART_SVCS:-none}"
 [ -z "$DOWN_SVCS" ] || journal down "$DOWN_SVCS"
+# A JRE or CA certificates are checked before the backup: a corrupt archive is refused with nothing changed.
+if has_java_extras; then step check check_java_extras; fi
 step backup backup
 step apply apply
 step restart restart_services

@@ -100,6 +100,9 @@ namespace SysVmPatch.Engine.LivePatch.Plans
             var changed = new List<string>();
             if (!string.Equals(bundle.AgentZipMd5, planned.AgentZipMd5, StringComparison.OrdinalIgnoreCase)) changed.Add($"{PatchBundle.AgentFileName} MD5 {planned.AgentZipMd5} -> {bundle.AgentZipMd5}");
             if (!string.Equals(bundle.Signature, planned.ScriptsMd5, StringComparison.OrdinalIgnoreCase)) changed.Add($"{PatchBundle.ScriptsFileName} MD5 {planned.ScriptsMd5} -> {bundle.Signature}");
+            var extras = bundle.Extras.Md5Lines();
+            if (!extras.SequenceEqual(planned.ExtraFiles, StringComparer.OrdinalIgnoreCase))
+                changed.Add($"CA certificates or JRE [{string.Join("; ", planned.ExtraFiles)}] -> [{string.Join("; ", extras)}]");
             if (changed.Count > 0)
                 throw PlanException.BundleChanged($"{source}: the bundle at {planned.Path} is not the one the plan was approved with ({string.Join(", ", changed)}); nothing was patched: make and approve a new plan.");
             return bundle;

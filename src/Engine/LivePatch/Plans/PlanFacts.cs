@@ -33,7 +33,7 @@ namespace SysVmPatch.Engine.LivePatch.Plans
             {
                 Created = created, CreatedBy = createdBy,
                 Servers = vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase).Select(s => new PlanServer(s, endpointOf(s))).ToList(),
-                Bundle = new PlanBundle(o.Bundle.Folder, o.Bundle.Version, o.Bundle.AgentZipMd5, o.Bundle.Signature),
+                Bundle = new PlanBundle(o.Bundle.Folder, o.Bundle.Version, o.Bundle.AgentZipMd5, o.Bundle.Signature) { ExtraFiles = o.Bundle.Extras.Md5Lines() },
                 Options = new PlanOptions
                 {
                     Method = o.Method, BatchSize = o.Rollout.BatchSize, ThrottleLimit = o.Rollout.ThrottleLimit, MaxFailures = o.Rollout.MaxFailures,

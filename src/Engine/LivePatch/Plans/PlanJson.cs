@@ -41,6 +41,7 @@ namespace SysVmPatch.Engine.LivePatch.Plans
                 {
                     ["path"] = plan.Bundle.Path, ["version"] = plan.Bundle.Version,
                     ["agentZipMd5"] = plan.Bundle.AgentZipMd5, ["scriptsMd5"] = plan.Bundle.ScriptsMd5,
+                    ["extraFiles"] = plan.Bundle.ExtraFiles,
                 },
                 ["options"] = new Dictionary<string, object?>
                 {

@@ -17,7 +17,7 @@ namespace SysVmPatch.Engine.LivePatch.Plans
     {
         private static readonly string[] TopFields = { "formatVersion", "created", "createdBy", "summary", "servers", "bundle", "options", "vms" };
         private static readonly string[] ServerFields = { "name", "endpoint" };
-        private static readonly string[] BundleFields = { "path", "version", "agentZipMd5", "scriptsMd5" };
+        private static readonly string[] BundleFields = { "path", "version", "agentZipMd5", "scriptsMd5", "extraFiles" };
         private static readonly string[] OptionFields = { "method", "batchSize", "throttleLimit", "maxFailures", "delaySec", "force", "preChecks", "postChecks", "reapplyRouterRules", "agentTimeoutSec" };
         private static readonly string[] VmFields = { "id", "name", "type", "server", "zone", "hostId", "hostName", "state", "release", "signature", "signatureProbed",
             "recordedSignature", "isRedundant", "redundantState", "networkId", "vpcId", "action", "why", "reason", "batch" };
@@ -45,7 +45,11 @@ namespace SysVmPatch.Engine.LivePatch.Plans
             if (dup != null) throw PlanException.Invalid($"{source}: servers names '{dup.Key}' twice.");
             var b = r.Object("bundle");
             b.OnlyKnown(BundleFields);
-            var bundle = new PlanBundle(b.Text("path")!, b.Text("version", required: false), b.Md5("agentZipMd5")!, b.Md5("scriptsMd5")!);
+            var bundle = new PlanBundle(b.Text("path")!, b.Text("version", required: false), b.Md5("agentZipMd5")!, b.Md5("scriptsMd5")!)
+            {
+                // Optional: a plan of a bundle without CA certificates or a JRE may leave it out.
+                ExtraFiles = b.Has("extraFiles") ? b.Strings("extraFiles") : Array.Empty<string>(),
+            };
             if (!System.IO.Path.IsPathRooted(bundle.Path)) throw PlanException.Invalid($"{source}: bundle.path '{bundle.Path}' is not a full path.");
             var o = r.Object("options");
             o.OnlyKnown(OptionFields);
@@ -102,6 +106,8 @@ namespace SysVmPatch.Engine.LivePatch.Plans
                 var unknown = _o.Keys.FirstOrDefault(k => !known.Contains(k, StringComparer.Ordinal));
                 if (unknown != null) throw Bad(unknown, "is not a field of this plan format");
             }
+
+            public bool Has(string name) => _o.TryGetValue(name, out var v) && v != null;
 
             private object? Get(string name, bool required)
             {

@@ -39,7 +39,11 @@ namespace SysVmPatch.Engine.LivePatch.Plans
     public sealed record PlanServer(string Name, string? Endpoint);
 
     /// <summary>Where the bundle was and what it held when the plan was made.</summary>
-    public sealed record PlanBundle(string Path, string? Version, string AgentZipMd5, string ScriptsMd5);
+    public sealed record PlanBundle(string Path, string? Version, string AgentZipMd5, string ScriptsMd5)
+    {
+        /// <summary>The bundle's CA certificates and JRE as "md5  name" lines (BundleExtras.Md5Lines); empty when it has none.</summary>
+        public IReadOnlyList<string> ExtraFiles { get; init; } = Array.Empty<string>();
+    }
 
     /// <summary>The options of the rollout, as approved (the SSH route is the applying machine's, given when it runs).</summary>
     public sealed record PlanOptions

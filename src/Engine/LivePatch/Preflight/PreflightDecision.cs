@@ -51,8 +51,11 @@ namespace SysVmPatch.Engine.LivePatch
                 return With(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Preflight, "cannot tell the VM's type (no type= in /var/cache/cloud/cmdline)"));
 
             bool agentVm = pre.IsAgentVm;
-            long stageBytes = bundle.ScriptsBytes + (agentVm ? bundle.AgentZipBytes : 0) + 64 * 1024;
-            long needBytes = stageBytes + bundle.ScriptsUnpackedBytes + (agentVm ? bundle.AgentZipUnpackedBytes + pre.SystemVmKb * 1024 : 0) + 1024 * 1024;
+            long stageBytes = bundle.ScriptsBytes + (agentVm ? bundle.AgentZipBytes + bundle.Extras.StagedBytes : 0) + 64 * 1024;
+            // A new JRE is unpacked beside the old, which is backed up whole: about twice its unpacked size (the old
+            // one is taken to be as large as the new). The trust store's backup is small against the 1 MiB slack.
+            long jreBytes = agentVm ? 2 * bundle.Extras.JreUnpackedBytes : 0;
+            long needBytes = stageBytes + bundle.ScriptsUnpackedBytes + (agentVm ? bundle.AgentZipUnpackedBytes + pre.SystemVmKb * 1024 : 0) + jreBytes + 1024 * 1024;
             if (pre.FreeKb is long freeKb && freeKb * 1024 < needBytes)
                 return With(new PatchVerdict(LivePatchStatus.Failed, PatchStep.Preflight,
                     $"not enough free disk on /var/cache/cloud: the payload and the backup need {Mib(needBytes)} MiB, {Mib(freeKb * 1024)} MiB free; nothing was uploaded"));

@@ -14,6 +14,7 @@ rollback_restore() {
     while IFS= read -r d; do [ -n "$d" ] && rmdir "/$d" 2>/dev/null; done < <(sort -r "$BACKUP/newdirs.list")
   fi
   tar -xf "$BACKUP/scripts.tar" -C / || { echo "could not restore the scripts"; return 1; }
+  restore_java_extras || return 1
   if [ -f "$BACKUP/signature" ]; then cp -p "$BACKUP/signature" "$SIGFILE.tmp" && mv -f "$SIGFILE.tmp" "$SIGFILE"; else rm -f "$SIGFILE"; fi
   sync
   reload_units_if_changed
@@ -23,6 +24,9 @@ rollback_restore() {
 rollback_validate() {
   services_and_signature_ok "$FROM_SIG" || return 1
   role_checks || return 1
+  if [ -f "$BACKUP/jre.tar" ]; then
+    bounded "/$(< "$BACKUP/jre.home")/bin/java" -version > /dev/null 2>&1 || { echo "the restored JRE's java -version failed"; return 1; }
+  fi
 }
 
 # Never returns: finishes RolledBack when the old state is proven, RollbackFailed (backup kept) otherwise.

@@ -24,16 +24,26 @@ namespace SysVmPatch.Engine.LivePatch.Upload
     }
 
     /// <summary>
-    /// The files a VM receives, in upload order: agent.zip (SSVM/CPVM only), cloud-scripts.tgz, the agent, its
+    /// The files a VM receives, in upload order: agent.zip (SSVM/CPVM only), cloud-scripts.tgz, the bundle's CA
+    /// certificates and JRE (SSVM/CPVM only, when it has them), the agent, its
     /// parameters, and last the checksum list the VM verifies against.
     /// </summary>
     internal static class Payload
     {
+        /// <summary>A staged CA certificate's name: this prefix and its file name (agent.sh reads $STAGE/cacert-*.crt).</summary>
+        public const string CaStagePrefix = "cacert-";
+
         public static IReadOnlyList<StagedFile> Build(PatchBundle bundle, bool agentVm, string cmdlineType, IReadOnlyList<string> postChecks, System.TimeSpan agentTimeout)
         {
             var list = new List<StagedFile>();
             if (agentVm) list.Add(new StagedFile(PatchBundle.AgentFileName, bundle.AgentZipPath, null, bundle.AgentZipBytes, bundle.AgentZipMd5));
             list.Add(new StagedFile(PatchBundle.ScriptsFileName, bundle.ScriptsPath, null, bundle.ScriptsBytes, bundle.Signature));
+            // CA certificates and a JRE go to SSVMs and CPVMs only: routers run no Java agent.
+            if (agentVm)
+            {
+                foreach (var ca in bundle.Extras.CaCertificates) list.Add(new StagedFile(CaStagePrefix + ca.Name, ca.Path, null, ca.Bytes, ca.Md5));
+                if (bundle.Extras.JrePath is string jre) list.Add(new StagedFile(BundleExtras.JreFileName, jre, null, bundle.Extras.JreBytes, bundle.Extras.JreMd5!));
+            }
             list.Add(FromBytes("agent.sh", AgentScript.Bytes));
             list.Add(FromBytes("params", Encoding.UTF8.GetBytes(Params(bundle, cmdlineType, postChecks) + AgentLimits.Params(agentTimeout))));
             // The checksum list the VM verifies against: what this controller computed locally. It must stay the last
