@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using SysVmPatch.Cmdlets.Infrastructure;
@@ -74,13 +73,14 @@ namespace SysVmPatch.Cmdlets.Commands
         {
             if (ApplySavedPlan()) return;
             if (Vms.Count == 0) return;
-            string? version = TargetVersionOfBundle();
-            using var fetched = ParameterSetName == BundleSet ? null : Bundle(() => RunEngine(async (pump, ct) =>
+            string? version = ResolveBundleVersion(TargetVersion, Vms);
+            string given = ParameterSetName == BundleSet ? BundlePath : FromManagementServer;
+            using var fetched = ParameterSetName == BundleSet ? null : LoadBundle(() => RunEngine(async (pump, ct) =>
             {
                 using var client = NewSshClient();
                 return await FetchedBundleFolder.FetchAsync(client, FromManagementServer, RouteOptions(), pump.Verbose, ct).ConfigureAwait(false);
-            }));
-            var bundle = Bundle(() => PatchBundle.Load(fetched?.Path ?? GetUnresolvedProviderPathFromPSPath(BundlePath), version));
+            }), given);
+            var bundle = LoadBundle(() => PatchBundle.Load(fetched?.Path ?? GetUnresolvedProviderPathFromPSPath(BundlePath), version), given);
             var connections = Connections.All;
             var options = new LivePatchOptions
             {
@@ -99,28 +99,6 @@ namespace SysVmPatch.Cmdlets.Commands
             var approved = Approve(plan, bundle);
             if (plan.Entries.Count == 0) return;
             Run(plan, approved, connections);
-        }
-
-        private string? TargetVersionOfBundle()
-        {
-            try
-            {
-                return BundleVersion.Resolve(TargetVersion, Vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
-                    .Select(name => (name, (Connections.Find(name) as CloudStackClient)?.ManagementVersion)));
-            }
-            catch (Engine.Errors.EngineException e) { Fail(e, TargetVersion); throw; }
-        }
-
-        // Reading or fetching the bundle: any failure ends the cmdlet with BundleUnavailable.
-        private T Bundle<T>(Func<T> load)
-        {
-            try { return load(); }
-            catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException || e is SshException || e is SshRouteException || e is ArgumentException)
-            {
-                Fail(e, "BundleUnavailable", e is FileNotFoundException || e is DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError,
-                    ParameterSetName == BundleSet ? BundlePath : FromManagementServer);
-                throw;
-            }
         }
 
         /// <summary>

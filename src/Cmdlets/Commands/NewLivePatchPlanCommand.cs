@@ -54,20 +54,8 @@ namespace SysVmPatch.Cmdlets.Commands
         protected override void EndProcessing()
         {
             if (_vms.Count == 0) return;
-            string? version;
-            try
-            {
-                version = BundleVersion.Resolve(TargetVersion, _vms.Select(v => v.Server).Distinct(StringComparer.OrdinalIgnoreCase)
-                    .Select(name => (name, (Connections.Find(name) as CloudStackClient)?.ManagementVersion)));
-            }
-            catch (Engine.Errors.EngineException e) { Fail(e, TargetVersion); throw; }
-            PatchBundle bundle;
-            try { bundle = PatchBundle.Load(GetUnresolvedProviderPathFromPSPath(BundlePath), version); }
-            catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException || e is ArgumentException)
-            {
-                Fail(e, "BundleUnavailable", e is FileNotFoundException || e is DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError, BundlePath);
-                throw;
-            }
+            string? version = ResolveBundleVersion(TargetVersion, _vms);
+            var bundle = LoadBundle(() => PatchBundle.Load(GetUnresolvedProviderPathFromPSPath(BundlePath), version), BundlePath);
             var options = new LivePatchOptions
             {
                 Bundle = bundle, Method = Method, Force = Force.IsPresent, PreChecks = PreCheck, PostChecks = PostCheck,

@@ -11,7 +11,7 @@ namespace SysVmPatch.Cmdlets.Infrastructure
     /// The base of every SysVmPatch cmdlet: owns the cancellation source that Ctrl+C (StopProcessing) trips,
     /// and bridges the engine's async work to the pipeline thread once, here.
     /// </summary>
-    public abstract class SysVmPatchCmdlet : PSCmdlet, IDisposable
+    public abstract partial class SysVmPatchCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private bool _disposed;
