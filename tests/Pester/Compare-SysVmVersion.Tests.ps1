@@ -263,15 +263,6 @@ Describe "Compare-SysVmVersion -Probe against the test world$labNote" -Skip:($nu
         $warnings = $null
         $probed = @($running | Compare-SysVmVersion -Probe -KeyFile $lab.KeyFile -KnownHostsFile $lab.KnownHostsFile `
                 -WarningVariable warnings -WarningAction SilentlyContinue)
-
-        function Read-VmSignature {
-            # What the VM's signature file holds, read with plain OpenSSH through the lab's own ssh_config (which
-            # names each VM and its jump host), so the expected value does not come from the code under test.
-            param([string] $Name)
-            $text = & ssh -F $lab.SshConfigFile -o BatchMode=yes $Name 'head -n1 /var/cache/cloud/cloud-scripts-signature' 2>$null
-            if ($LASTEXITCODE -ne 0) { throw "ssh to $Name through $($lab.SshConfigFile) failed with exit code $LASTEXITCODE" }
-            ([string]$text).Trim().ToLowerInvariant()
-        }
     }
 
     AfterAll {
@@ -296,7 +287,7 @@ Describe "Compare-SysVmVersion -Probe against the test world$labNote" -Skip:($nu
         }
         foreach ($r in $probed) {
             $r.CurrentSignature | Should -Not -BeNullOrEmpty
-            $r.CurrentSignature | Should -Be (Read-VmSignature -Name $r.Name) -Because "$($r.Name)'s /var/cache/cloud/cloud-scripts-signature"
+            $r.CurrentSignature | Should -Be (Read-VmSignature -Name $r.Name -Lab $lab) -Because "$($r.Name)'s /var/cache/cloud/cloud-scripts-signature"
         }
     }
 
